@@ -1,0 +1,134 @@
+# aisec-rt build: BPF objects -> one linked object -> skeleton -> agent binary.
+# Quiet unless V=1. See README.md for the two commands most people need.
+
+OUTPUT ?= build
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+VMLINUX_DIR := bpf/vmlinux/$(ARCH)
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PREFIX ?= /usr/local
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# Sanitizer build: make test-asan uses OUTPUT=build-asan SAN=1.
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+SAN_FLAGS :=
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+	-Iinclude -Iagent -I$(OUTPUT) $(SAN_FLAGS) \
+	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"'
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS := -lbpf -lelf -lz -lcjson -lcap
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I$(VMLINUX_DIR) -Ibpf/lib -Iinclude
+
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+AGENT_SRCS := $(sort $(filter-out agent/main.c,$(wildcard agent/*.c)))
+AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c tests/bpf/test_*.c))
+ITEST_BINS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(ITEST_SRCS))
+TEST_HELPER_SRCS := $(sort $(wildcard tests/lib/*.c))
+TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELPER_SRCS))
+
+DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
+	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
+	libclang-rt-14-dev python3 procps
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps vmlinux tests-build test test-unit test-integration test-asan demo install clean format
+
+all: $(OUTPUT)/aisec-rt
+
+# Every Debian package the build, the tests and the demo need; quiet when present.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Regenerate the checked-in vmlinux.h from this machine's BTF.
+vmlinux:
+	$(call msg,VMLINUX,$(VMLINUX_DIR)/vmlinux.h)
+	$(Q)mkdir -p $(VMLINUX_DIR)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h) include/aisec/events.h $(VMLINUX_DIR)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# All programs linked into one object, so maps are shared and one skeleton loads them.
+$(OUTPUT)/aisec.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/aisec.skel.h: $(OUTPUT)/aisec.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name aisec_bpf > $@
+
+$(OUTPUT)/agent/%.o: agent/%.c $(wildcard agent/*.h) include/aisec/events.h $(OUTPUT)/aisec.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libaisec.a: $(AGENT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/aisec-rt: $(OUTPUT)/agent/main.o $(OUTPUT)/libaisec.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h) $(OUTPUT)/aisec.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libaisec.a $(TEST_HELPER_OBJS) $(wildcard tests/lib/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_HELPER_OBJS) $(OUTPUT)/libaisec.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+tests-build: $(OUTPUT)/aisec-rt $(UNIT_BINS) $(ITEST_BINS)
+
+# Unit tests, BPF load tests and integration tests; ends with "N passed, N failed".
+test: tests-build
+	$(Q)AISEC_BUILD=$(OUTPUT) bash tests/run.sh $(UNIT_BINS) $(ITEST_BINS)
+
+test-unit: $(UNIT_BINS)
+	$(Q)AISEC_BUILD=$(OUTPUT) bash tests/run.sh $(UNIT_BINS)
+
+# Agent and unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan SAN=1 test
+
+demo: $(OUTPUT)/aisec-rt
+	$(Q)bash examples/demo.sh $(OUTPUT)/aisec-rt
+
+install: $(OUTPUT)/aisec-rt
+	install -D -m 0755 $(OUTPUT)/aisec-rt $(DESTDIR)$(PREFIX)/bin/aisec-rt
+	install -d $(DESTDIR)$(PREFIX)/share/aisec-rt/rules
+	cp -r rules/. $(DESTDIR)$(PREFIX)/share/aisec-rt/rules/
+
+format:
+	clang-format -i agent/*.c agent/*.h bpf/*.bpf.c bpf/lib/*.h include/aisec/*.h tests/*/*.c
+
+clean:
+	rm -rf build build-asan

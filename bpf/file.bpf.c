@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * File opens: openat(2) and openat2(2). Arguments are stashed at sys_enter for
+ * watched threads only; the record is built at sys_exit with the return value.
+ * The path is read at exit, when the kernel has already faulted its page in.
+ */
+#include "common.bpf.h"
+
+SEC("tp/syscalls/sys_enter_openat")
+int handle_sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	/* dirfd, path, flags, mode */
+	stash_args(AISEC_SYS_OPENAT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_openat2")
+int handle_sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	/* dirfd, path, struct open_how *, size */
+	stash_args(AISEC_SYS_OPENAT2, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
+	return 0;
+}
+
+static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sys)
+{
+	struct pending_args args;
+	struct aisec_open *e;
+	__u32 zero = 0, size;
+	long n;
+
+	if (!take_args(sys, &args))
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	fill_hdr(&e->hdr, AISEC_EV_OPEN, sys);
+	e->ret = ctx->ret;
+	e->dirfd = (__s32)args.a[0];
+	if (sys == AISEC_SYS_OPENAT2) {
+		struct open_how how = {};
+
+		if (bpf_probe_read_user(&how, sizeof(how), (void *)args.a[2]))
+			stat_inc(AISEC_STAT_READ_FAIL);
+		e->flags = how.flags;
+		e->mode = how.mode;
+		e->resolve = how.resolve;
+	} else {
+		e->flags = (__u32)args.a[2];
+		e->mode = (__u32)args.a[3];
+		e->resolve = 0;
+	}
+
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)args.a[1]);
+	if (n < 0) {
+		n = 0;
+		e->hdr.flags |= AISEC_F_READ_FAIL;
+		stat_inc(AISEC_STAT_READ_FAIL);
+	} else if (n == sizeof(e->path)) {
+		e->hdr.flags |= AISEC_F_TRUNC_PATH;
+	}
+	e->path_len = n;
+
+	size = offsetof(struct aisec_open, path) + n;
+	opaque(size);
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	e->hdr.size = size;
+	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+		stat_inc(AISEC_STAT_RB_DROP);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int handle_sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_open(ctx, AISEC_SYS_OPENAT);
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int handle_sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_open(ctx, AISEC_SYS_OPENAT2);
+}

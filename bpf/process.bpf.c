@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process life cycle: fork (the watched set follows children), exec (filename
+ * and argv) and exit (wait status). sched_* BTF tracepoints, so nothing here
+ * sits on the syscall path.
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Settings shared by all programs (declared extern in common.bpf.h). */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
+	__u32 one = 1;
+	struct aisec_fork *e;
+
+	/* Threads stay in their group; only new processes are followed. */
+	if (ctgid == ptgid || !tgid_watched(ptgid))
+		return 0;
+	if (bpf_map_update_elem(&watched, &ctgid, &one, BPF_ANY))
+		stat_inc(AISEC_STAT_WATCH_FULL);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(AISEC_STAT_RB_DROP);
+		return 0;
+	}
+	/* The header describes the child; ppid is the parent that forked it. */
+	fill_hdr(&e->hdr, AISEC_EV_FORK, AISEC_SYS_NONE);
+	e->hdr.size = sizeof(*e);
+	e->hdr.pid = ctgid;
+	e->hdr.tid = child->pid;
+	e->hdr.ppid = ptgid;
+	e->parent_tid = parent->pid;
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	unsigned long start, end;
+	__u64 total, len;
+	__u32 zero = 0, size;
+	struct aisec_exec *e;
+	long n;
+
+	if (!tgid_watched(tgid))
+		return 0;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return 0;
+	fill_hdr(&e->hdr, AISEC_EV_EXEC, AISEC_SYS_NONE);
+
+	/* Filename as the caller gave it to execve. */
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (n < 0) {
+		e->filename_len = 0;
+		e->filename[0] = 0;
+		e->hdr.flags |= AISEC_F_READ_FAIL;
+		stat_inc(AISEC_STAT_READ_FAIL);
+	} else {
+		e->filename_len = n;
+		if (n == sizeof(e->filename))
+			e->hdr.flags |= AISEC_F_TRUNC_PATH;
+	}
+
+	/* argv: one read of the NUL-separated block the new mm holds. */
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	total = end > start ? end - start : 0;
+	len = total;
+	if (len > AISEC_EXEC_ARGV_MAX) {
+		len = AISEC_EXEC_ARGV_MAX;
+		e->hdr.flags |= AISEC_F_TRUNC_ARGV;
+	}
+	e->argv_total = total;
+	e->argv_len = 0;
+	if (len == AISEC_EXEC_ARGV_MAX) {
+		n = bpf_probe_read_user(e->argv, AISEC_EXEC_ARGV_MAX, (void *)start);
+	} else {
+		opaque(len);
+		n = bpf_probe_read_user(e->argv, len & (AISEC_EXEC_ARGV_MAX - 1), (void *)start);
+	}
+	if (n == 0) {
+		e->argv_len = len;
+	} else {
+		len = 0;
+		e->hdr.flags |= AISEC_F_READ_FAIL;
+		stat_inc(AISEC_STAT_READ_FAIL);
+	}
+
+	size = offsetof(struct aisec_exec, argv) + len;
+	opaque(size);
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	e->hdr.size = size;
+	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+		stat_inc(AISEC_STAT_RB_DROP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct aisec_exit *e;
+
+	if (!tgid_watched(tgid))
+		return 0;
+	/* A thread dying inside a syscall leaves its stashed args behind. */
+	bpf_map_delete_elem(&pending, &id);
+	/* Report the process once, when its last thread goes. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&watched, &tgid);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(AISEC_STAT_RB_DROP);
+		return 0;
+	}
+	fill_hdr(&e->hdr, AISEC_EV_EXIT, AISEC_SYS_NONE);
+	e->hdr.size = sizeof(*e);
+	e->status = p->exit_code;
+	e->_pad = 0;
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
