@@ -121,17 +121,20 @@ int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 	/* Report the process once, when its last thread goes. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	bpf_map_delete_elem(&watched, &tgid);
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
+	if (e) {
+		fill_hdr(&e->hdr, AISEC_EV_EXIT, AISEC_SYS_NONE);
+		e->hdr.size = sizeof(*e);
+		e->status = p->exit_code;
+		e->_pad = 0;
+		/* Wake the agent: an exit may end its run, and it must not wait. */
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	} else {
 		stat_inc(AISEC_STAT_RB_DROP);
-		return 0;
 	}
-	fill_hdr(&e->hdr, AISEC_EV_EXIT, AISEC_SYS_NONE);
-	e->hdr.size = sizeof(*e);
-	e->status = p->exit_code;
-	e->_pad = 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	/* Leave the watched set only after the record is in the ring, so an
+	 * agent that sees the set empty has every record already. */
+	bpf_map_delete_elem(&watched, &tgid);
 	return 0;
 }

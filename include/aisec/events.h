@@ -130,6 +130,7 @@ struct aisec_net {
 	__u32 unix_len;     /* bytes of unix_path that are meaningful, <= AISEC_UNIX_PATH_MAX */
 	char unix_path[128]; /* AF_UNIX sun_path (108 bytes; 128 so BPF can bound reads by a mask);
 			      * abstract names start with a NUL */
+	__u32 _pad2;
 };
 
 #endif /* AISEC_EVENTS_H */

@@ -1,0 +1,366 @@
+/*
+ * format: text and JSON renderings of events (schema aisec.event.v1).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "format.h"
+#include "jsonw.h"
+#include "netfmt.h"
+
+void format__rfc3339(char *buf, size_t len, __u64 wall_ns)
+{
+	time_t secs = (time_t)(wall_ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(wall_ns % 1000000000ull));
+}
+
+const char *format__errno_name(__s64 ret)
+{
+	const char *name;
+
+	if (ret >= 0)
+		return "";
+	name = strerrorname_np((int)-ret);
+	return name ? name : "E?";
+}
+
+void format__open_flags(char *buf, size_t len, __u64 flags)
+{
+	static const struct {
+		__u64 bit;
+		const char *name;
+	} bits[] = {
+		{ O_TMPFILE, "O_TMPFILE" },     { O_CREAT, "O_CREAT" },         { O_EXCL, "O_EXCL" },         { O_NOCTTY, "O_NOCTTY" },
+		{ O_TRUNC, "O_TRUNC" },         { O_APPEND, "O_APPEND" },     { O_NONBLOCK, "O_NONBLOCK" },
+		{ O_SYNC, "O_SYNC" },         { O_DSYNC, "O_DSYNC" },       { O_ASYNC, "O_ASYNC" },
+		{ O_DIRECT, "O_DIRECT" },       { 0100000, "O_LARGEFILE" },   { O_DIRECTORY, "O_DIRECTORY" },
+		{ O_NOFOLLOW, "O_NOFOLLOW" },   { O_NOATIME, "O_NOATIME" },   { O_CLOEXEC, "O_CLOEXEC" },
+		{ O_PATH, "O_PATH" },
+	};
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	size_t n;
+	__u64 rest;
+
+	if (len == 0)
+		return;
+	n = (size_t)snprintf(buf, len, "%s", acc[flags & O_ACCMODE]);
+	rest = flags & ~(__u64)O_ACCMODE;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]) && n < len; i++) {
+		/* O_SYNC contains O_DSYNC and O_TMPFILE contains O_DIRECTORY: match whole. */
+		if ((rest & bits[i].bit) == bits[i].bit) {
+			n += (size_t)snprintf(buf + n, len - n, "|%s", bits[i].name);
+			rest &= ~bits[i].bit;
+		}
+	}
+	if (rest && n < len)
+		snprintf(buf + n, len - n, "|0x%llx", (unsigned long long)rest);
+}
+
+/* Bytes a shell word can hold unquoted. */
+static bool shell_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("@%_+=:,./-", c);
+}
+
+void format__shell_words(struct strbuf *out, const char *const *argv, size_t argc)
+{
+	for (size_t i = 0; i < argc; i++) {
+		const unsigned char *a = (const unsigned char *)argv[i];
+		bool safe = *a != '\0', printable = true;
+
+		for (const unsigned char *p = a; *p; p++) {
+			if (!shell_safe(*p))
+				safe = false;
+			if (*p < 0x20 || *p >= 0x7f)
+				printable = false;
+		}
+		if (i)
+			strbuf__putc(out, ' ');
+		if (safe) {
+			strbuf__puts(out, argv[i]);
+		} else if (printable) {
+			strbuf__putc(out, '\'');
+			for (const unsigned char *p = a; *p; p++) {
+				if (*p == '\'')
+					strbuf__puts(out, "'\\''");
+				else
+					strbuf__putc(out, (char)*p);
+			}
+			strbuf__putc(out, '\'');
+		} else {
+			strbuf__puts(out, "$'");
+			for (const unsigned char *p = a; *p; p++) {
+				if (*p == '\'' || *p == '\\')
+					strbuf__printf(out, "\\%c", *p);
+				else if (*p < 0x20 || *p >= 0x7f)
+					strbuf__printf(out, "\\x%02x", *p);
+				else
+					strbuf__putc(out, (char)*p);
+			}
+			strbuf__putc(out, '\'');
+		}
+	}
+}
+
+/* A string for one text line: non-printable bytes as \xNN, quoted. */
+static void text_quoted(struct strbuf *out, const char *s)
+{
+	strbuf__putc(out, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf__printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			strbuf__printf(out, "\\x%02x", *p);
+		else
+			strbuf__putc(out, (char)*p);
+	}
+	strbuf__putc(out, '"');
+}
+
+/* "@name" / "/path" of a net record's unix address. */
+static void unix_name(char *buf, size_t len, const struct aisec_net *n)
+{
+	netfmt__unix_path(buf, len, n->unix_path, n->unix_len);
+}
+
+static void json_net(struct jsonw *w, const struct event *ev)
+{
+	const struct aisec_net *n = ev->raw.net;
+	char a[NETFMT_MAX];
+
+	jsonw__obj_open(w, "net");
+	jsonw__str(w, "syscall", events__syscall_name(n->hdr.syscall));
+	jsonw__int(w, "fd", n->fd);
+	jsonw__int(w, "ret", n->ret);
+	if (n->ret < 0)
+		jsonw__str(w, "error", format__errno_name(n->ret));
+	jsonw__str(w, "family", netfmt__family(n->family));
+	if (*netfmt__sock_type(n->sock_type))
+		jsonw__str(w, "sock_type", netfmt__sock_type(n->sock_type));
+	if (n->family == AF_UNIX) {
+		unix_name(a, sizeof(a), n);
+		jsonw__str(w, "unix_path", a);
+	} else if (n->family == AF_INET || n->family == AF_INET6) {
+		/* connect/accept: the remote end; bind/listen: the local one. */
+		if (ev->kind == AISEC_EV_CONNECT || ev->kind == AISEC_EV_ACCEPT) {
+			netfmt__addr(a, sizeof(a), n->family, n->addr);
+			jsonw__str(w, "addr", a);
+			jsonw__uint(w, "port", n->port);
+		}
+		netfmt__addr(a, sizeof(a), n->family, n->laddr);
+		jsonw__str(w, "local_addr", a);
+		jsonw__uint(w, "local_port", n->lport);
+	}
+	if (ev->kind == AISEC_EV_LISTEN)
+		jsonw__uint(w, "backlog", n->backlog);
+	jsonw__obj_close(w);
+}
+
+static void json_process(struct jsonw *w, const struct format_ctx *fc, const struct enriched *e)
+{
+	const struct aisec_hdr *h = e->ev->hdr;
+	const struct proc_info *p = e->proc;
+
+	jsonw__obj_open(w, "process");
+	jsonw__uint(w, "pid", h->pid);
+	jsonw__uint(w, "tid", h->tid);
+	jsonw__uint(w, "ppid", h->ppid);
+	jsonw__uint(w, "uid", h->uid);
+	jsonw__str(w, "comm", e->ev->comm);
+	jsonw__str(w, "exe", p ? p->exe : "");
+	jsonw__str(w, "cmdline", p ? p->cmdline : "");
+	jsonw__str(w, "cwd", p ? p->cwd : "");
+	jsonw__uint(w, "cgroup_id", h->cgroup_id);
+	jsonw__str(w, "cgroup", p ? p->cgroup : "");
+	if (p && p->container.runtime != CONTAINER_NONE) {
+		jsonw__obj_open(w, "container");
+		jsonw__str(w, "id", p->container.id);
+		jsonw__str(w, "runtime", container__runtime_name(p->container.runtime));
+		jsonw__obj_close(w);
+	} else {
+		jsonw__null(w, "container");
+	}
+	jsonw__arr_open(w, "ancestry");
+	for (size_t i = 0; i < e->nancestry; i++) {
+		const struct proc_info *a = fc->procs ? proc_cache__peek(fc->procs, e->ancestry[i]) : NULL;
+
+		jsonw__obj_open(w, NULL);
+		jsonw__uint(w, "pid", e->ancestry[i]);
+		jsonw__str(w, "comm", a ? a->comm : "");
+		jsonw__str(w, "exe", a ? a->exe : "");
+		jsonw__obj_close(w);
+	}
+	jsonw__arr_close(w);
+	jsonw__obj_close(w);
+}
+
+void format__json(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e)
+{
+	const struct event *ev = e->ev;
+	const struct aisec_hdr *h = ev->hdr;
+	struct jsonw w;
+	char ts[48], flags[256];
+
+	format__rfc3339(ts, sizeof(ts), h->ts_ns + (__u64)fc->boot_to_wall_ns);
+	jsonw__init(&w, out);
+	jsonw__obj_open(&w, NULL);
+	jsonw__str(&w, "schema", FORMAT_EVENT_SCHEMA);
+	jsonw__str(&w, "time", ts);
+	jsonw__uint(&w, "boot_ns", h->ts_ns);
+	jsonw__str(&w, "kind", events__kind_name(ev->kind));
+	jsonw__str(&w, "host", fc->host ? fc->host : "");
+	json_process(&w, fc, e);
+
+	switch (ev->kind) {
+	case AISEC_EV_EXEC:
+		jsonw__obj_open(&w, "exec");
+		jsonw__str(&w, "filename", ev->filename);
+		jsonw__bool(&w, "filename_truncated", ev->filename_truncated);
+		jsonw__arr_open(&w, "argv");
+		for (size_t i = 0; i < ev->argc; i++)
+			jsonw__str(&w, NULL, ev->argv[i]);
+		jsonw__arr_close(&w);
+		jsonw__bool(&w, "argv_truncated", ev->argv_truncated);
+		jsonw__uint(&w, "argv_bytes", ev->raw.exec->argv_total);
+		jsonw__obj_close(&w);
+		break;
+	case AISEC_EV_FORK:
+		jsonw__obj_open(&w, "fork");
+		jsonw__uint(&w, "parent_pid", h->ppid);
+		jsonw__uint(&w, "parent_tid", ev->raw.fork->parent_tid);
+		jsonw__obj_close(&w);
+		break;
+	case AISEC_EV_EXIT:
+		jsonw__obj_open(&w, "exit");
+		jsonw__int(&w, "code", ev->exit_code);
+		jsonw__int(&w, "signal", ev->exit_signal);
+		if (ev->exit_signal)
+			jsonw__str(&w, "signal_name", sigabbrev_np(ev->exit_signal) ? sigabbrev_np(ev->exit_signal) : "");
+		jsonw__bool(&w, "core_dumped", ev->core_dumped);
+		jsonw__obj_close(&w);
+		break;
+	case AISEC_EV_OPEN: {
+		const struct aisec_open *o = ev->raw.open;
+
+		format__open_flags(flags, sizeof(flags), o->flags);
+		jsonw__obj_open(&w, "open");
+		jsonw__str(&w, "syscall", events__syscall_name(h->syscall));
+		jsonw__str(&w, "path", ev->path);
+		jsonw__bool(&w, "path_truncated", ev->path_truncated);
+		jsonw__int(&w, "dirfd", o->dirfd);
+		jsonw__str(&w, "flags", flags);
+		jsonw__uint(&w, "flags_raw", o->flags);
+		strbuf__printf(out, ",\"mode\":\"%04llo\"", (unsigned long long)o->mode);
+		if (h->syscall == AISEC_SYS_OPENAT2)
+			jsonw__uint(&w, "resolve", o->resolve);
+		jsonw__int(&w, "ret", o->ret);
+		if (o->ret < 0)
+			jsonw__str(&w, "error", format__errno_name(o->ret));
+		jsonw__obj_close(&w);
+		break;
+	}
+	default:
+		json_net(&w, ev);
+		break;
+	}
+	if (h->flags & AISEC_F_READ_FAIL)
+		jsonw__bool(&w, "incomplete", true);
+	jsonw__obj_close(&w);
+	strbuf__putc(out, '\n');
+}
+
+void format__text(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e)
+{
+	const struct event *ev = e->ev;
+	const struct aisec_hdr *h = ev->hdr;
+	const struct proc_info *p = e->proc;
+	__u64 wall = h->ts_ns + (__u64)fc->boot_to_wall_ns;
+	time_t secs = (time_t)(wall / 1000000000ull);
+	const char *bold = fc->color ? "\033[1m" : "", *reset = fc->color ? "\033[0m" : "";
+	char tbuf[16], a[NETFMT_MAX], flags[256];
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	strbuf__printf(out, "%s.%06llu %s%-7s%s %s[%u] ppid=%u uid=%u", tbuf,
+		       (unsigned long long)(wall % 1000000000ull) / 1000, bold, events__kind_name(ev->kind), reset,
+		       ev->comm, h->pid, h->ppid, h->uid);
+	if (p && p->container.runtime != CONTAINER_NONE)
+		strbuf__printf(out, " ctr=%.12s", p->container.id);
+	strbuf__putc(out, ' ');
+
+	switch (ev->kind) {
+	case AISEC_EV_EXEC:
+		text_quoted(out, ev->filename);
+		strbuf__putc(out, ' ');
+		format__shell_words(out, ev->argv, ev->argc);
+		if (ev->argv_truncated)
+			strbuf__puts(out, " [argv truncated]");
+		break;
+	case AISEC_EV_FORK:
+		strbuf__printf(out, "child of %u", h->ppid);
+		break;
+	case AISEC_EV_EXIT:
+		if (ev->exit_signal)
+			strbuf__printf(out, "killed by SIG%s%s", sigabbrev_np(ev->exit_signal) ?: "?",
+				       ev->core_dumped ? " (core dumped)" : "");
+		else
+			strbuf__printf(out, "code=%d", ev->exit_code);
+		break;
+	case AISEC_EV_OPEN: {
+		const struct aisec_open *o = ev->raw.open;
+
+		format__open_flags(flags, sizeof(flags), o->flags);
+		strbuf__printf(out, "%s ", events__syscall_name(h->syscall));
+		text_quoted(out, ev->path);
+		strbuf__printf(out, " %s", flags);
+		if (o->flags & (O_CREAT | __O_TMPFILE))
+			strbuf__printf(out, " mode=%04llo", (unsigned long long)o->mode);
+		if (o->ret < 0)
+			strbuf__printf(out, " = %lld %s", (long long)o->ret, format__errno_name(o->ret));
+		else
+			strbuf__printf(out, " = %lld", (long long)o->ret);
+		break;
+	}
+	default: {
+		const struct aisec_net *n = ev->raw.net;
+		bool remote = ev->kind == AISEC_EV_CONNECT || ev->kind == AISEC_EV_ACCEPT;
+
+		strbuf__printf(out, "%s %s ", events__syscall_name(h->syscall), netfmt__family(n->family));
+		if (n->family == AF_UNIX) {
+			unix_name(a, sizeof(a), n);
+			text_quoted(out, a);
+		} else if (remote) {
+			netfmt__endpoint(a, sizeof(a), n->family, n->addr, n->port);
+			strbuf__puts(out, a);
+			netfmt__endpoint(a, sizeof(a), n->family, n->laddr, n->lport);
+			if (*a)
+				strbuf__printf(out, " local=%s", a);
+		} else {
+			netfmt__endpoint(a, sizeof(a), n->family, n->laddr, n->lport);
+			strbuf__puts(out, a);
+		}
+		if (ev->kind == AISEC_EV_LISTEN)
+			strbuf__printf(out, " backlog=%u", n->backlog);
+		strbuf__printf(out, " fd=%d", n->fd);
+		if (n->ret < 0)
+			strbuf__printf(out, " = %lld %s", (long long)n->ret, format__errno_name(n->ret));
+		else
+			strbuf__printf(out, " = %lld", (long long)n->ret);
+		break;
+	}
+	}
+	if (h->flags & AISEC_F_READ_FAIL)
+		strbuf__puts(out, " [incomplete]");
+	strbuf__putc(out, '\n');
+}

@@ -1,0 +1,54 @@
+/*
+ * format: one decoded, enriched event as a line of text or as one
+ * aisec.event.v1 JSON object (docs/events.md). Formatting reads the process
+ * cache with peek only, so it never changes it.
+ */
+#ifndef AISEC_FORMAT_H
+#define AISEC_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "events.h"
+#include "proc.h"
+#include "strbuf.h"
+
+#define FORMAT_EVENT_SCHEMA "aisec.event.v1"
+
+struct format_ctx {
+	const struct proc_cache *procs; /* for ancestry entries; may be NULL */
+	const char *host;               /* this node's name */
+	__s64 boot_to_wall_ns;          /* add to a boot-time stamp for wall time */
+	bool color;                     /* text: ANSI colours */
+};
+
+/* An event with what enrichment found: the process (NULL when unknown) and
+ * its ancestors' pids, parent first. */
+struct enriched {
+	const struct event *ev;
+	const struct proc_info *proc;
+	__u32 ancestry[PROC_ANCESTRY_MAX];
+	size_t nancestry;
+};
+
+/* Append one JSON object and a newline. */
+void format__json(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e);
+
+/* Append one human-readable line and a newline. */
+void format__text(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e);
+
+/* "O_RDONLY|O_CREAT|O_CLOEXEC" for open(2) flags; unknown bits as 0x... */
+void format__open_flags(char *buf, size_t len, __u64 flags);
+
+/* "ENOENT" for a negative errno return, "" for values >= 0. */
+const char *format__errno_name(__s64 ret);
+
+/* argv as a shell would read it: words quoted only where needed, bytes that
+ * are not printable as \xNN inside $'...'. */
+void format__shell_words(struct strbuf *out, const char *const *argv, size_t argc);
+
+/* Wall-clock RFC 3339 UTC with nanoseconds: "2026-11-25T12:00:00.123456789Z". */
+void format__rfc3339(char *buf, size_t len, __u64 wall_ns);
+
+#endif /* AISEC_FORMAT_H */

@@ -1,0 +1,233 @@
+/*
+ * loader: libbpf skeleton life cycle (open, configure, load, attach), the
+ * ring buffer consumer and the watched-set map.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "aisec.skel.h"
+#include "loader.h"
+#include "log.h"
+#include "probe.h"
+
+struct loader {
+	struct aisec_bpf *skel;
+	struct ring_buffer *rb;
+	loader_record_fn fn;
+	void *ctx;
+	size_t rb_bytes;
+	int ncpus;
+};
+
+/* libbpf's messages go through our logger: warnings as debug unless -v, since
+ * the loader reports failures itself in one line. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log__level() < LOG_DEBUG)
+		return 0;
+	log__vprintf(LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct loader *ld = ctx;
+
+	return ld->fn(ld->ctx, data, size);
+}
+
+static bool is_pow2(size_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn, void *ctx, char *err,
+			    size_t errlen)
+{
+	struct loader *ld = NULL;
+	size_t rb_bytes = opts && opts->ringbuf_bytes ? opts->ringbuf_bytes : 8u << 20;
+	size_t wake = opts && opts->wakeup_bytes ? opts->wakeup_bytes : rb_bytes / 4;
+	size_t maxw = opts && opts->max_watched ? opts->max_watched : 16384;
+	struct bpf_program *prog;
+	int rc;
+
+	libbpf_set_print(libbpf_print);
+	if (!is_pow2(rb_bytes) || rb_bytes < (size_t)getpagesize()) {
+		snprintf(err, errlen, "ring buffer size %zu is not a power of two of at least %d bytes", rb_bytes,
+			 getpagesize());
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!probe__has_btf()) {
+		snprintf(err, errlen,
+			 "kernel BTF not found at /sys/kernel/btf/vmlinux: this kernel needs CONFIG_DEBUG_INFO_BTF=y for CO-RE");
+		errno = ENOENT;
+		return NULL;
+	}
+	rc = probe__check_privileges(err, errlen);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	rc = probe__ensure_tracefs(err, errlen);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+
+	ld = calloc(1, sizeof(*ld));
+	if (!ld) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	ld->fn = fn;
+	ld->ctx = ctx;
+	ld->rb_bytes = rb_bytes;
+	ld->ncpus = libbpf_num_possible_cpus();
+	if (ld->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count possible CPUs: %s", strerror(-ld->ncpus));
+		rc = ld->ncpus;
+		goto cleanup;
+	}
+
+	ld->skel = aisec_bpf__open();
+	if (!ld->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	ld->skel->rodata->wakeup_bytes = wake;
+	bpf_map__set_max_entries(ld->skel->maps.events, rb_bytes);
+	bpf_map__set_max_entries(ld->skel->maps.watched, maxw);
+
+	rc = aisec_bpf__load(ld->skel);
+	if (rc) {
+		snprintf(err, errlen, "the kernel refused to load the BPF programs: %s (run with -v for the verifier log)",
+			 strerror(-rc));
+		goto cleanup;
+	}
+	/* Attach one by one so a failure names its program. */
+	bpf_object__for_each_program(prog, ld->skel->obj)
+	{
+		struct bpf_link *link = bpf_program__attach(prog);
+
+		if (!link) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(errno));
+			goto cleanup;
+		}
+		/* The skeleton's links array owns them for destroy. */
+		for (size_t i = 0; i < (size_t)ld->skel->skeleton->prog_cnt; i++) {
+			if (*ld->skel->skeleton->progs[i].prog == prog) {
+				*ld->skel->skeleton->progs[i].link = link;
+				break;
+			}
+		}
+	}
+
+	ld->rb = ring_buffer__new(bpf_map__fd(ld->skel->maps.events), on_record, ld, NULL);
+	if (!ld->rb) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
+		goto cleanup;
+	}
+	log_debug("loaded and attached %u programs, ring buffer %zu bytes, wakeup past %zu bytes",
+		  (unsigned)ld->skel->skeleton->prog_cnt, rb_bytes, wake);
+	return ld;
+
+cleanup:
+	loader__free(ld);
+	errno = rc < 0 ? -rc : EINVAL;
+	return NULL;
+}
+
+void loader__free(struct loader *ld)
+{
+	if (!ld)
+		return;
+	ring_buffer__free(ld->rb);
+	aisec_bpf__destroy(ld->skel);
+	free(ld);
+}
+
+int loader__watch(struct loader *ld, __u32 tgid)
+{
+	__u32 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.watched), &tgid, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int loader__unwatch(struct loader *ld, __u32 tgid)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.watched), &tgid) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+size_t loader__watched(struct loader *ld, __u32 *out, size_t max)
+{
+	int fd = bpf_map__fd(ld->skel->maps.watched);
+	__u32 key, next;
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		out[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+int loader__poll(struct loader *ld, int timeout_ms)
+{
+	int n, m;
+
+	/* Records are submitted without a wakeup, so epoll only fires past the
+	 * kernel's threshold; the timeout bounds latency and consume drains. */
+	n = ring_buffer__poll(ld->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(ld->rb);
+	if (m < 0)
+		return m;
+	if (n == -EINTR)
+		return m > 0 ? m : -EINTR;
+	return n + m;
+}
+
+int loader__stats(struct loader *ld, __u64 out[AISEC_STAT_MAX])
+{
+	int fd = bpf_map__fd(ld->skel->maps.stats);
+	__u64 *vals = calloc((size_t)ld->ncpus, sizeof(__u64));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < AISEC_STAT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			int rc = -errno;
+
+			free(vals);
+			return rc;
+		}
+		for (int c = 0; c < ld->ncpus; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+size_t loader__ringbuf_size(const struct loader *ld)
+{
+	return ld->rb_bytes;
+}

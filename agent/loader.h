@@ -1,0 +1,54 @@
+/*
+ * loader: the one place that talks to libbpf. Opens the skeleton, applies
+ * settings, loads and attaches every program, owns the ring buffer and the
+ * watched-tgid map, and reads the per-CPU drop counters. Everything else in
+ * the agent sees records as (data, size) through a callback.
+ */
+#ifndef AISEC_LOADER_H
+#define AISEC_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "aisec/events.h"
+
+struct loader_opts {
+	size_t ringbuf_bytes;   /* power of two >= page size; 0 = 8 MiB */
+	size_t wakeup_bytes;    /* force a wakeup past this much unread data; 0 = ringbuf/4 */
+	size_t max_watched;     /* watched-tgid map bound; 0 = 16384 */
+};
+
+/* Called for each record; return 0 to go on, non-zero to stop this drain. */
+typedef int (*loader_record_fn)(void *ctx, const void *data, size_t size);
+
+struct loader;
+
+/* Check privileges and BTF, mount tracefs if needed, load and attach every
+ * program. NULL on failure with a one-line reason in err (naming the missing
+ * capability, missing BTF, or the program the kernel rejected) and errno set. */
+struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn, void *ctx, char *err,
+			    size_t errlen);
+
+/* Detach everything and free. Accepts NULL. */
+void loader__free(struct loader *ld);
+
+/* Add / remove a tgid from the kernel's watched set. 0 or -errno. */
+int loader__watch(struct loader *ld, __u32 tgid);
+int loader__unwatch(struct loader *ld, __u32 tgid);
+
+/* Up to max tgids of the watched set into out; returns how many. */
+size_t loader__watched(struct loader *ld, __u32 *out, size_t max);
+
+/* Wait up to timeout_ms for a wakeup, then consume every record available
+ * (records submitted without a wakeup included). Returns records consumed,
+ * or -errno (-EINTR when a signal arrived). */
+int loader__poll(struct loader *ld, int timeout_ms);
+
+/* Sum of the per-CPU counters (enum aisec_stat) over all CPUs. 0 or -errno. */
+int loader__stats(struct loader *ld, __u64 out[AISEC_STAT_MAX]);
+
+/* The ring buffer's size in bytes. */
+size_t loader__ringbuf_size(const struct loader *ld);
+
+#endif /* AISEC_LOADER_H */

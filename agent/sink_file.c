@@ -1,0 +1,153 @@
+/*
+ * sink_file: buffered line output to stdout or to an atomically published file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sink_file.h"
+
+struct sink_file {
+	FILE *fp;
+	char *path;      /* final name; NULL for stdout */
+	char *tmp;       /* temporary name while writing */
+	int error;       /* first write error, as a positive errno */
+};
+
+static void destroy(struct sink_file *s)
+{
+	free(s->path);
+	free(s->tmp);
+	free(s);
+}
+
+struct sink_file *sink_file__open(const char *path, char *err, size_t errlen)
+{
+	struct sink_file *s = calloc(1, sizeof(*s));
+	char *dir = NULL, *base = NULL;
+	struct stat st;
+	int fd = -1, rc;
+
+	if (!s) {
+		rc = ENOMEM;
+		goto fail;
+	}
+	if (!path || strcmp(path, "-") == 0) {
+		s->fp = stdout;
+		return s;
+	}
+	/* Refuse a directory now rather than at rename time, after the run. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = EISDIR;
+		goto fail;
+	}
+	s->path = strdup(path);
+	dir = strdup(path);
+	base = strdup(path);
+	if (!s->path || !dir || !base) {
+		rc = ENOMEM;
+		goto fail;
+	}
+	if (asprintf(&s->tmp, "%s/.%s.XXXXXX", dirname(dir), basename(base)) < 0) {
+		s->tmp = NULL;
+		rc = ENOMEM;
+		goto fail;
+	}
+	fd = mkstemp(s->tmp);
+	if (fd < 0) {
+		rc = errno;
+		free(s->tmp);
+		s->tmp = NULL;
+		goto fail;
+	}
+	fchmod(fd, 0644);
+	s->fp = fdopen(fd, "w");
+	if (!s->fp) {
+		rc = errno;
+		goto fail;
+	}
+	/* Large buffer: lines are flushed per batch, not per event. */
+	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
+	free(dir);
+	free(base);
+	return s;
+
+fail:
+	snprintf(err, errlen, "cannot create output file %s: %s", path ? path : "-", strerror(rc));
+	if (fd >= 0)
+		close(fd);
+	if (s && s->tmp)
+		unlink(s->tmp);
+	free(dir);
+	free(base);
+	if (s)
+		destroy(s);
+	errno = rc;
+	return NULL;
+}
+
+int sink_file__write(struct sink_file *s, const char *data, size_t len)
+{
+	if (s->error)
+		return -s->error;
+	if (fwrite(data, 1, len, s->fp) != len) {
+		s->error = errno ? errno : EIO;
+		return -s->error;
+	}
+	return 0;
+}
+
+int sink_file__flush(struct sink_file *s)
+{
+	if (s->error)
+		return -s->error;
+	if (fflush(s->fp)) {
+		s->error = errno ? errno : EIO;
+		return -s->error;
+	}
+	return 0;
+}
+
+int sink_file__commit(struct sink_file *s, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!s->path) {
+		if (fflush(stdout) && errno != EPIPE)
+			rc = -errno;
+		destroy(s);
+		return rc;
+	}
+	if (!s->error && (fflush(s->fp) || fsync(fileno(s->fp))))
+		s->error = errno ? errno : EIO;
+	if (fclose(s->fp) && !s->error)
+		s->error = errno ? errno : EIO;
+	if (!s->error && rename(s->tmp, s->path))
+		s->error = errno;
+	if (s->error) {
+		snprintf(err, errlen, "cannot write output file %s: %s (nothing written there)", s->path,
+			 strerror(s->error));
+		unlink(s->tmp);
+		rc = -s->error;
+	}
+	destroy(s);
+	return rc;
+}
+
+void sink_file__abort(struct sink_file *s)
+{
+	if (!s)
+		return;
+	if (s->path) {
+		fclose(s->fp);
+		unlink(s->tmp);
+	} else {
+		fflush(stdout);
+	}
+	destroy(s);
+}

@@ -1,0 +1,318 @@
+/*
+ * watch: the `watch` command: load, seed the watched set with a process tree,
+ * drain the ring buffer into enriched text/JSON lines, report a summary.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "format.h"
+#include "loader.h"
+#include "log.h"
+#include "proc.h"
+#include "sink_file.h"
+#include "strbuf.h"
+#include "watch.h"
+
+/* Set by the SIGINT/SIGTERM handler; read by the poll loop only. */
+static volatile sig_atomic_t stop_signal;
+
+struct watch {
+	const struct watch_opts *opts;
+	const char *procfs;
+	struct loader *ld;
+	struct proc_cache *procs;
+	struct sink_file *out;
+	struct format_ctx fc;
+	struct strbuf line;
+	struct event ev;          /* decoded record; large, so kept here */
+	__u64 counts[AISEC_EV_KIND_MAX];
+	__u64 bad_records;
+	int write_error;          /* first output error (negative errno) */
+	char host[256];
+};
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Offset from CLOCK_BOOTTIME (the kernel's stamps) to wall-clock time. */
+static __s64 boot_to_wall_ns(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return ((__s64)rt.tv_sec - bt.tv_sec) * 1000000000ll + ((__s64)rt.tv_nsec - bt.tv_nsec);
+}
+
+/* Keep the process cache in step with the kernel's view, then find the
+ * event's process and its ancestors. */
+static void enrich(struct watch *w, struct enriched *e)
+{
+	const struct event *ev = e->ev;
+	const struct aisec_hdr *h = ev->hdr;
+
+	if (ev->kind == AISEC_EV_FORK)
+		proc_cache__on_fork(w->procs, h->pid, h->ppid, h->uid, ev->comm);
+	else if (ev->kind == AISEC_EV_EXEC)
+		proc_cache__on_exec(w->procs, h->pid, h->ppid, h->uid, ev->comm, ev->filename, ev->argv, ev->argc);
+	/* get first: later ancestry loads evict the least recent, not this one. */
+	e->proc = proc_cache__get(w->procs, h->pid);
+	e->nancestry = proc_cache__ancestry(w->procs, h->pid, e->ancestry, PROC_ANCESTRY_MAX);
+	e->proc = proc_cache__peek(w->procs, h->pid);
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct watch *w = ctx;
+	struct enriched e = { .ev = &w->ev };
+	int rc;
+
+	rc = events__decode(data, size, &w->ev);
+	if (rc) {
+		if (w->bad_records++ == 0)
+			log_warn("malformed record from the kernel (%zu bytes): %s; counting and skipping such records",
+				 size, strerror(-rc));
+		return 0;
+	}
+	w->counts[w->ev.kind]++;
+	enrich(w, &e);
+
+	strbuf__reset(&w->line);
+	if (w->opts->format == WATCH_FORMAT_JSON)
+		format__json(&w->line, &w->fc, &e);
+	else
+		format__text(&w->line, &w->fc, &e);
+	if (w->ev.kind == AISEC_EV_EXIT)
+		proc_cache__on_exit(w->procs, w->ev.hdr->pid);
+	if (w->line.oom) {
+		w->write_error = -ENOMEM;
+		return -ENOMEM;
+	}
+	rc = sink_file__write(w->out, w->line.data, w->line.len);
+	if (rc) {
+		w->write_error = rc;
+		return rc;
+	}
+	return 0;
+}
+
+/* 'Z' when /proc says the process is a zombie: its exit already happened. */
+static bool is_zombie(const char *procfs, __u32 pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%u/stat", procfs, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* Put root and its live descendants in the kernel's watched set. Two passes:
+ * children forked between the scan and the map update are caught by the
+ * second, later ones by the fork hook. Returns how many are watched. */
+static int seed_watched(struct watch *w, __u32 root)
+{
+	int watched = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		__u32 *pids = NULL;
+		size_t n = 0;
+		int rc;
+
+		if (pass == 0) {
+			rc = loader__watch(w->ld, root);
+			if (rc)
+				return rc;
+		}
+		rc = proc__descendants(w->procfs, root, &pids, &n);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			rc = loader__watch(w->ld, pids[i]);
+			if (rc) {
+				free(pids);
+				return rc;
+			}
+		}
+		free(pids);
+	}
+	/* Drop what died before the hooks were attached: its exit is not coming. */
+	{
+		__u32 pids[4096];
+		size_t n = loader__watched(w->ld, pids, sizeof(pids) / sizeof(pids[0]));
+
+		for (size_t i = 0; i < n; i++) {
+			if (!proc__exists(w->procfs, pids[i]) || is_zombie(w->procfs, pids[i])) {
+				loader__unwatch(w->ld, pids[i]);
+				continue;
+			}
+			proc_cache__get(w->procs, pids[i]);
+			watched++;
+		}
+	}
+	return watched;
+}
+
+static void print_summary(struct watch *w, double secs)
+{
+	__u64 st[AISEC_STAT_MAX] = { 0 }, total = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (int k = 1; k < AISEC_EV_KIND_MAX; k++) {
+		total += w->counts[k];
+		strbuf__printf(&sb, "%s%s %llu", k > 1 ? ", " : "", events__kind_name(k),
+			       (unsigned long long)w->counts[k]);
+	}
+	log_info("summary: %llu events in %.1f s (%s)", (unsigned long long)total, secs, sb.data ? sb.data : "");
+	if (w->ld && loader__stats(w->ld, st) == 0)
+		log_info("records dropped: %llu (ring buffer full %llu, syscall table full %llu, watch table full %llu); "
+			 "fields unreadable: %llu; malformed records: %llu; wakeups: %llu",
+			 (unsigned long long)(st[AISEC_STAT_RB_DROP] + st[AISEC_STAT_PENDING_FULL] +
+					      st[AISEC_STAT_WATCH_FULL]),
+			 (unsigned long long)st[AISEC_STAT_RB_DROP], (unsigned long long)st[AISEC_STAT_PENDING_FULL],
+			 (unsigned long long)st[AISEC_STAT_WATCH_FULL], (unsigned long long)st[AISEC_STAT_READ_FAIL],
+			 (unsigned long long)w->bad_records, (unsigned long long)st[AISEC_STAT_WAKEUPS]);
+	log_info("process cache: %zu entries, %llu evicted for space", proc_cache__size(w->procs),
+		 (unsigned long long)proc_cache__evictions(w->procs));
+	strbuf__free(&sb);
+}
+
+int watch__run(const struct watch_opts *opts)
+{
+	struct loader_opts lo = { .ringbuf_bytes = opts->ringbuf_bytes };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct watch w = { .opts = opts, .line = STRBUF_INIT };
+	unsigned poll_ms = opts->poll_ms ? opts->poll_ms : 100;
+	double start, deadline;
+	char err[512] = "";
+	int rc = 1, n, ntree;
+	__u32 any;
+
+	w.procfs = opts->procfs ? opts->procfs : "/proc";
+	if (opts->pid == 0 || !proc__exists(w.procfs, opts->pid)) {
+		log_err("no process with pid %u", opts->pid);
+		return 2;
+	}
+	if (is_zombie(w.procfs, opts->pid)) {
+		log_err("process %u has already exited (zombie)", opts->pid);
+		return 2;
+	}
+	w.procs = proc_cache__new(w.procfs, opts->proc_cache_max ? opts->proc_cache_max : 8192);
+	if (!w.procs) {
+		log_err("cannot create the process cache: %s", strerror(errno));
+		return 1;
+	}
+	w.out = sink_file__open(opts->output, err, sizeof(err));
+	if (!w.out) {
+		log_err("%s", err);
+		rc = 2;
+		goto cleanup;
+	}
+	if (gethostname(w.host, sizeof(w.host) - 1))
+		strcpy(w.host, "unknown");
+	w.fc = (struct format_ctx){
+		.procs = w.procs,
+		.host = w.host,
+		.boot_to_wall_ns = boot_to_wall_ns(),
+		.color = (!opts->output || strcmp(opts->output, "-") == 0) && isatty(STDOUT_FILENO) &&
+			 !getenv("NO_COLOR"),
+	};
+
+	w.ld = loader__open(&lo, on_record, &w, err, sizeof(err));
+	if (!w.ld) {
+		log_err("%s", err);
+		goto cleanup;
+	}
+	ntree = seed_watched(&w, opts->pid);
+	if (ntree < 0) {
+		log_err("cannot add pid %u to the watched set: %s", opts->pid, strerror(-ntree));
+		goto cleanup;
+	}
+	if (ntree == 0) {
+		log_err("process %u exited before it could be watched", opts->pid);
+		rc = 2;
+		goto cleanup;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("watching pid %u and %d descendant(s); Ctrl-C to stop", opts->pid, ntree - 1);
+
+	start = now_s();
+	deadline = opts->duration_s > 0 ? start + opts->duration_s : 0;
+	for (;;) {
+		n = loader__poll(w.ld, poll_ms);
+		if (w.write_error) {
+			log_err("cannot write output: %s", strerror(-w.write_error));
+			goto cleanup;
+		}
+		if (n < 0 && n != -EINTR) {
+			log_err("reading the ring buffer failed: %s", strerror(-n));
+			goto cleanup;
+		}
+		if (sink_file__flush(w.out)) {
+			log_err("cannot write output: %s", strerror(errno));
+			goto cleanup;
+		}
+		if (stop_signal) {
+			log_info("stopping on %s", strsignal(stop_signal));
+			break;
+		}
+		if (deadline && now_s() >= deadline) {
+			log_info("duration of %.1f s reached", opts->duration_s);
+			break;
+		}
+		/* The exit hook leaves the set after its record is in the ring,
+		 * so one more drain below reads everything. */
+		if (loader__watched(w.ld, &any, 1) == 0) {
+			log_info("watched process tree has exited");
+			break;
+		}
+	}
+	/* Final drain. */
+	loader__poll(w.ld, 0);
+	if (w.write_error) {
+		log_err("cannot write output: %s", strerror(-w.write_error));
+		goto cleanup;
+	}
+	print_summary(&w, now_s() - start);
+	rc = sink_file__commit(w.out, err, sizeof(err));
+	w.out = NULL;
+	if (rc) {
+		log_err("%s", err);
+		rc = 1;
+		goto cleanup;
+	}
+	rc = 0;
+
+cleanup:
+	sink_file__abort(w.out);
+	loader__free(w.ld);
+	proc_cache__free(w.procs);
+	strbuf__free(&w.line);
+	return rc;
+}
