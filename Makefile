@@ -51,6 +51,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(TEST_HELPER_OBJS)
 .PHONY: all deps vmlinux tests-build test test-unit test-integration test-asan demo install clean format
 
 all: $(OUTPUT)/aisec-rt

@@ -80,7 +80,7 @@ static int cmd_watch(int argc, char **argv)
 	long pid;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+f:o:d:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:d:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -146,7 +146,7 @@ static int cmd_probe(int argc, char **argv)
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;

@@ -60,9 +60,10 @@ void proc_cache__on_fork(struct proc_cache *cache, __u32 child, __u32 parent, __
 
 /* An exec seen in the kernel: exe becomes filename (made absolute against the
  * entry's cwd when relative), cmdline becomes argv joined by spaces (argv is
- * argc NUL-terminated strings), comm as given. Then, if procfs still has the
- * process, exe/cwd are refreshed from /proc/<pid>/exe and cwd links. Creates
- * the entry when missing. */
+ * argc NUL-terminated strings), comm as given. The cwd is refreshed from
+ * /proc/<pid>/cwd first when the process is still there. exe is never taken
+ * from /proc/<pid>/exe here, so it does not depend on how late the event is
+ * read. Creates the entry when missing. */
 void proc_cache__on_exec(struct proc_cache *cache, __u32 pid, __u32 ppid, __u32 uid, const char *comm,
 			 const char *filename, const char *const *argv, size_t argc);
 

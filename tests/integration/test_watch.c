@@ -48,6 +48,7 @@ struct fixture {
 	char existing[256], missing[256], sock_path[256], out[256];
 	int tcp_ls, unix_ls, v6_ls;
 	int tcp_port, v6_port;
+	pid_t kids[4];          /* killed in teardown, so a failed test leaves none behind */
 };
 
 static int tcp_listener(int family, int *port)
@@ -105,6 +106,12 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	for (int i = 0; i < 4; i++) {
+		if (f->kids[i] > 0) {
+			kill(f->kids[i], SIGKILL);
+			waitpid(f->kids[i], NULL, 0);
+		}
+	}
 	close(f->tcp_ls);
 	close(f->v6_ls);
 	close(f->unix_ls);
@@ -270,14 +277,21 @@ static void test_watch_tree(void **state)
 	if (child == 0) {
 		close(go[1]);
 		close(rep[0]);
+		close(sgo[0]);
+		close(sgo[1]);
 		child_main(f, go[0], rep[1]);
 	}
+	f->kids[0] = child;
 	sibling = fork();
 	assert_true(sibling >= 0);
 	if (sibling == 0) {
 		close(sgo[1]);
+		close(go[1]);
+		close(rep[0]);
+		close(rep[1]);
 		sibling_main(f, sgo[0]);
 	}
+	f->kids[1] = sibling;
 	close(go[0]);
 	close(sgo[0]);
 	close(rep[1]);
@@ -299,8 +313,10 @@ static void test_watch_tree(void **state)
 	accept_and_close(f->v6_ls, 1);
 	assert_int_equal(read(rep[0], &r, sizeof(r)), sizeof(r));
 	assert_int_equal(waitpid(child, &status, 0), child);
+	f->kids[0] = 0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
 	assert_int_equal(waitpid(sibling, &status, 0), sibling);
+	f->kids[1] = 0;
 
 	/* The tree is gone: the agent ends by itself and publishes the file. */
 	rc = tu_agent_wait(&agent, 30);
@@ -424,6 +440,7 @@ static void test_watch_tree(void **state)
 	assert_string_equal(cJSON_GetArrayItem(argv, 1)->valuestring, "-c");
 	assert_string_equal(cJSON_GetArrayItem(argv, 2)->valuestring, SH_SCRIPT);
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(list[0], "exec"), "argv_truncated")));
+	/* exe of an exec seen live is the filename execve got. */
 	assert_string_equal(jstr(list[0], "process", "exe"), "/bin/sh");
 	assert_int_equal(collect(events, r.grandchild, "exit", list, 64), 1);
 	assert_int_equal(jnum(list[0], "exit", "code"), 7);
@@ -534,6 +551,7 @@ static void test_sigterm_and_text(void **state)
 			usleep(50000);
 		}
 	}
+	f->kids[0] = sleeper;
 	snprintf(pidstr, sizeof(pidstr), "%d", sleeper);
 	{
 		const char *args[] = { "watch", pidstr, "--output", f->out, NULL };
@@ -548,6 +566,7 @@ static void test_sigterm_and_text(void **state)
 	rc = tu_agent_wait(&agent, 30);
 	kill(sleeper, SIGKILL);
 	waitpid(sleeper, &status, 0);
+	f->kids[0] = 0;
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(agent.err, "stopping on"));
 	assert_non_null(strstr(agent.err, "summary: "));
