@@ -40,7 +40,7 @@ TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELP
 
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
-	libclang-rt-14-dev python3 procps
+	libclang-rt-14-dev python3 procps curl
 
 ifeq ($(V),1)
 Q =
@@ -52,7 +52,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build test test-unit test-integration test-asan demo install clean format
+.PHONY: all deps vmlinux tests-build check test test-unit test-integration test-asan demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -111,10 +111,16 @@ tests-build: $(OUTPUT)/aisec-rt $(UNIT_BINS) $(ITEST_BINS)
 
 # Unit tests, BPF load tests and integration tests; ends with "N passed, N failed".
 test: tests-build
-	$(Q)AISEC_BUILD=$(OUTPUT) bash tests/run.sh $(UNIT_BINS) $(ITEST_BINS)
+	$(Q)bash tests/run.sh $(UNIT_BINS) $(ITEST_BINS)
+
+# Everything CI runs: the suite on the normal build and again under ASan+UBSan,
+# one runner so the output ends with one "N passed, N failed" line.
+check: tests-build
+	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan SAN=1 tests-build
+	$(Q)bash tests/run.sh $(UNIT_BINS) $(ITEST_BINS) $(patsubst $(OUTPUT)/%,build-asan/%,$(UNIT_BINS) $(ITEST_BINS))
 
 test-unit: $(UNIT_BINS)
-	$(Q)AISEC_BUILD=$(OUTPUT) bash tests/run.sh $(UNIT_BINS)
+	$(Q)bash tests/run.sh $(UNIT_BINS)
 
 # Agent and unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:

@@ -228,9 +228,8 @@ int probe__ensure_tracefs(char *err, size_t errlen)
 	bool mounted_now;
 	int ret;
 
+	/* The caller reports a failure; err says why. */
 	ret = find_or_mount_tracefs(mnt, sizeof(mnt), &mounted_now, err, errlen);
-	if (ret)
-		log_warn("%s", err);
 	return ret;
 }
 
@@ -304,7 +303,6 @@ int probe__check_privileges(char *err, size_t errlen)
 	ret = read_caps(held);
 	if (ret) {
 		format_errno(err, errlen, -ret, "cannot read process capabilities");
-		log_warn("%s", err);
 		return ret;
 	}
 	bpf = cap_held(held, CAP_BPF);
@@ -316,7 +314,6 @@ int probe__check_privileges(char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "missing %s (or CAP_SYS_ADMIN): run as root or grant it",
 				 bpf ? "CAP_PERFMON" : "CAP_BPF");
-		log_warn("%s", err);
 		return -EPERM;
 	}
 
@@ -332,7 +329,6 @@ int probe__check_privileges(char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "missing CAP_SYS_RESOURCE (this kernel charges BPF maps to RLIMIT_MEMLOCK): run as root or "
 			 "grant it");
-		log_warn("%s", err);
 		return -EPERM;
 	}
 	return 0;

@@ -7,9 +7,12 @@ passed=0 failed=0 skipped=0
 failed_bins=()
 for bin in "$@"; do
 	name=${bin#*/tests/}
+	build=${bin%%/tests/*}
+	[ "$build" != build ] && name="$name ($build)"
 	echo "=== $name"
 	out=$(mktemp)
-	"$bin" 2>&1 | tee "$out"
+	# Tests that run the agent find it in the build they belong to.
+	AISEC_BUILD=$build "$bin" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$out" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$out" | tail -1)

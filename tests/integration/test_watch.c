@@ -23,6 +23,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <linux/securebits.h>
 
 #include "testutil.h"
 
@@ -583,6 +586,44 @@ static void test_sigterm_and_text(void **state)
 	unlink(f->out);
 }
 
+/* Without capabilities the agent says which one is missing, exits 1, and
+ * publishes no output file. */
+static void test_missing_capability(void **state)
+{
+	struct fixture *f = *state;
+	struct tu_agent agent;
+	char pidstr[16];
+	struct stat st;
+	int pfd[2], status;
+	pid_t child;
+
+	tu_require_root();
+	snprintf(pidstr, sizeof(pidstr), "%d", getpid());
+	assert_int_equal(pipe(pfd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Drop every capability (all sets), then run the agent as root-without-caps. */
+		cap_t none = cap_init();
+		const char *argv[] = { tu_binary(), "watch", pidstr, "--output", f->out, NULL };
+
+		/* NOROOT: an exec as uid 0 must not hand the capabilities back. */
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED) || !none || cap_set_proc(none))
+			_exit(120);
+		dup2(pfd[1], STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	memset(&agent, 0, sizeof(agent));
+	agent.pid = child;
+	agent.err_fd = pfd[0];
+	status = tu_agent_wait(&agent, 30);
+	assert_int_equal(status, 1);
+	assert_non_null(strstr(agent.err, "CAP_BPF"));
+	assert_int_not_equal(stat(f->out, &st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_pid, setup, teardown),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test_setup_teardown(test_sigterm_and_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_capability, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
