@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,8 +16,12 @@
 #include "log.h"
 #include "probe.h"
 
+/* Must match AISEC_WATCH_WORDS in bpf/lib/common.bpf.h. */
+#define WATCH_WORDS (4194304 / 64)
+
 struct loader {
 	struct aisec_bpf *skel;
+	__u64 *watch_bits;      /* the kernel's watched bitmap, mmap'd */
 	struct ring_buffer *rb;
 	loader_record_fn fn;
 	void *ctx;
@@ -52,7 +57,6 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	struct loader *ld = NULL;
 	size_t rb_bytes = opts && opts->ringbuf_bytes ? opts->ringbuf_bytes : 8u << 20;
 	size_t wake = opts && opts->wakeup_bytes ? opts->wakeup_bytes : rb_bytes / 4;
-	size_t maxw = opts && opts->max_watched ? opts->max_watched : 16384;
 	struct bpf_program *prog;
 	int rc;
 
@@ -104,7 +108,6 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	}
 	ld->skel->rodata->wakeup_bytes = wake;
 	bpf_map__set_max_entries(ld->skel->maps.events, rb_bytes);
-	bpf_map__set_max_entries(ld->skel->maps.watched, maxw);
 
 	rc = aisec_bpf__load(ld->skel);
 	if (rc) {
@@ -132,6 +135,21 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		}
 	}
 
+	if (bpf_map__max_entries(ld->skel->maps.watched) != WATCH_WORDS) {
+		rc = -EPROTO;
+		snprintf(err, errlen, "BPF object and agent disagree on the watched bitmap size (%u != %u words)",
+			 bpf_map__max_entries(ld->skel->maps.watched), WATCH_WORDS);
+		goto cleanup;
+	}
+	ld->watch_bits = mmap(NULL, WATCH_WORDS * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
+			      bpf_map__fd(ld->skel->maps.watched), 0);
+	if (ld->watch_bits == MAP_FAILED) {
+		ld->watch_bits = NULL;
+		rc = -errno;
+		snprintf(err, errlen, "cannot map the watched-process bitmap: %s", strerror(errno));
+		goto cleanup;
+	}
+
 	ld->rb = ring_buffer__new(bpf_map__fd(ld->skel->maps.events), on_record, ld, NULL);
 	if (!ld->rb) {
 		rc = -errno;
@@ -153,37 +171,43 @@ void loader__free(struct loader *ld)
 	if (!ld)
 		return;
 	ring_buffer__free(ld->rb);
+	if (ld->watch_bits)
+		munmap(ld->watch_bits, WATCH_WORDS * sizeof(__u64));
 	aisec_bpf__destroy(ld->skel);
 	free(ld);
 }
 
+/* The kernel's fork and exit hooks change other bits of the same words at
+ * the same time, so every change here is one atomic read-modify-write. */
 int loader__watch(struct loader *ld, __u32 tgid)
 {
-	__u32 one = 1;
-
-	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.watched), &tgid, &one, BPF_ANY))
-		return -errno;
+	if (tgid / 64 >= WATCH_WORDS)
+		return -ERANGE;
+	__atomic_fetch_or(&ld->watch_bits[tgid / 64], 1ULL << (tgid % 64), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 int loader__unwatch(struct loader *ld, __u32 tgid)
 {
-	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.watched), &tgid) && errno != ENOENT)
-		return -errno;
+	if (tgid / 64 >= WATCH_WORDS)
+		return -ERANGE;
+	__atomic_fetch_and(&ld->watch_bits[tgid / 64], ~(1ULL << (tgid % 64)), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 size_t loader__watched(struct loader *ld, __u32 *out, size_t max)
 {
-	int fd = bpf_map__fd(ld->skel->maps.watched);
-	__u32 key, next;
 	size_t n = 0;
-	void *prev = NULL;
 
-	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		out[n++] = next;
-		key = next;
-		prev = &key;
+	for (__u32 w = 0; w < WATCH_WORDS && n < max; w++) {
+		__u64 bits = __atomic_load_n(&ld->watch_bits[w], __ATOMIC_ACQUIRE);
+
+		while (bits && n < max) {
+			int b = __builtin_ctzll(bits);
+
+			out[n++] = w * 64 + (__u32)b;
+			bits &= bits - 1;
+		}
 	}
 	return n;
 }

@@ -1,7 +1,7 @@
 /*
  * loader: the one place that talks to libbpf. Opens the skeleton, applies
  * settings, loads and attaches every program, owns the ring buffer and the
- * watched-tgid map, and reads the per-CPU drop counters. Everything else in
+ * watched-process bitmap, and reads the per-CPU drop counters. Everything else in
  * the agent sees records as (data, size) through a callback.
  */
 #ifndef AISEC_LOADER_H
@@ -16,7 +16,6 @@
 struct loader_opts {
 	size_t ringbuf_bytes;   /* power of two >= page size; 0 = 8 MiB */
 	size_t wakeup_bytes;    /* force a wakeup past this much unread data; 0 = ringbuf/4 */
-	size_t max_watched;     /* watched-tgid map bound; 0 = 16384 */
 };
 
 /* Called for each record; return 0 to go on, non-zero to stop this drain. */
@@ -33,11 +32,12 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 /* Detach everything and free. Accepts NULL. */
 void loader__free(struct loader *ld);
 
-/* Add / remove a tgid from the kernel's watched set. 0 or -errno. */
+/* Add / remove a tgid from the kernel's watched set (a bitmap over every
+ * possible pid, shared with the kernel). 0, or -ERANGE past PID_MAX_LIMIT. */
 int loader__watch(struct loader *ld, __u32 tgid);
 int loader__unwatch(struct loader *ld, __u32 tgid);
 
-/* Up to max tgids of the watched set into out; returns how many. */
+/* Up to max tgids of the watched set into out, ascending; returns how many. */
 size_t loader__watched(struct loader *ld, __u32 *out, size_t max);
 
 /* Wait up to timeout_ms for a wakeup, then consume every record available

@@ -188,12 +188,11 @@ static void print_summary(struct watch *w, double secs)
 	}
 	log_info("summary: %llu events in %.1f s (%s)", (unsigned long long)total, secs, sb.data ? sb.data : "");
 	if (w->ld && loader__stats(w->ld, st) == 0)
-		log_info("records dropped: %llu (ring buffer full %llu, syscall table full %llu, watch table full %llu); "
+		log_info("records dropped: %llu (ring buffer full %llu, watch table full %llu); "
 			 "fields unreadable: %llu; malformed records: %llu; wakeups: %llu",
-			 (unsigned long long)(st[AISEC_STAT_RB_DROP] + st[AISEC_STAT_PENDING_FULL] +
-					      st[AISEC_STAT_WATCH_FULL]),
-			 (unsigned long long)st[AISEC_STAT_RB_DROP], (unsigned long long)st[AISEC_STAT_PENDING_FULL],
-			 (unsigned long long)st[AISEC_STAT_WATCH_FULL], (unsigned long long)st[AISEC_STAT_READ_FAIL],
+			 (unsigned long long)(st[AISEC_STAT_RB_DROP] + st[AISEC_STAT_WATCH_FULL]),
+			 (unsigned long long)st[AISEC_STAT_RB_DROP], (unsigned long long)st[AISEC_STAT_WATCH_FULL],
+			 (unsigned long long)st[AISEC_STAT_READ_FAIL],
 			 (unsigned long long)w->bad_records, (unsigned long long)st[AISEC_STAT_WAKEUPS]);
 	log_info("process cache: %zu entries, %llu evicted for space", proc_cache__size(w->procs),
 		 (unsigned long long)proc_cache__evictions(w->procs));

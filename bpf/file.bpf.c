@@ -1,35 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * File opens: openat(2) and openat2(2). Arguments are stashed at sys_enter for
- * watched threads only; the record is built at sys_exit with the return value.
- * The path is read at exit, when the kernel has already faulted its page in.
+ * File opens: openat(2) and openat2(2), one sys_exit hook each. Arguments come
+ * from the saved registers (common.bpf.h); the path is read at exit, when the
+ * kernel has already faulted its page in.
  */
 #include "common.bpf.h"
 
-SEC("tp/syscalls/sys_enter_openat")
-int handle_sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	/* dirfd, path, flags, mode */
-	stash_args(AISEC_SYS_OPENAT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_openat2")
-int handle_sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	/* dirfd, path, struct open_how *, size */
-	stash_args(AISEC_SYS_OPENAT2, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
-	return 0;
-}
-
 static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sys)
 {
-	struct pending_args args;
+	struct syscall_args args;
 	struct aisec_open *e;
 	__u32 zero = 0, size;
 	long n;
 
-	if (!take_args(sys, &args))
+	if (!watched_syscall(&args))
 		return 0;
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Network: connect, accept/accept4, bind and listen. Arguments are stashed at
- * sys_enter for watched threads; records are built at sys_exit, with the
+ * Network: connect, accept/accept4, bind and listen, one sys_exit hook each
+ * (arguments from the saved registers, see common.bpf.h). Records carry the
  * address the caller passed (connect, bind) or the one the kernel socket holds
  * (accept: the peer of the new fd; listen: the bound address).
  */
@@ -123,21 +123,14 @@ static __always_inline struct aisec_net *net_reserve(__u32 kind, __u32 sys, long
 	return e;
 }
 
-SEC("tp/syscalls/sys_enter_connect")
-int handle_sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	stash_args(AISEC_SYS_CONNECT, ctx->args[0], ctx->args[1], ctx->args[2], 0);
-	return 0;
-}
-
 SEC("tp/syscalls/sys_exit_connect")
 int handle_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_args a;
+	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!take_args(AISEC_SYS_CONNECT, &a))
+	if (!watched_syscall(&a))
 		return 0;
 	e = net_reserve(AISEC_EV_CONNECT, AISEC_SYS_CONNECT, ctx->ret, a.a[0]);
 	if (!e)
@@ -155,21 +148,14 @@ int handle_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_bind")
-int handle_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
-{
-	stash_args(AISEC_SYS_BIND, ctx->args[0], ctx->args[1], ctx->args[2], 0);
-	return 0;
-}
-
 SEC("tp/syscalls/sys_exit_bind")
 int handle_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_args a;
+	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!take_args(AISEC_SYS_BIND, &a))
+	if (!watched_syscall(&a))
 		return 0;
 	e = net_reserve(AISEC_EV_BIND, AISEC_SYS_BIND, ctx->ret, a.a[0]);
 	if (!e)
@@ -188,21 +174,14 @@ int handle_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_listen")
-int handle_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
-{
-	stash_args(AISEC_SYS_LISTEN, ctx->args[0], ctx->args[1], 0, 0);
-	return 0;
-}
-
 SEC("tp/syscalls/sys_exit_listen")
 int handle_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_args a;
+	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!take_args(AISEC_SYS_LISTEN, &a))
+	if (!watched_syscall(&a))
 		return 0;
 	e = net_reserve(AISEC_EV_LISTEN, AISEC_SYS_LISTEN, ctx->ret, a.a[0]);
 	if (!e)
@@ -215,27 +194,13 @@ int handle_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_accept")
-int handle_sys_enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	stash_args(AISEC_SYS_ACCEPT, ctx->args[0], 0, 0, 0);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_accept4")
-int handle_sys_enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	stash_args(AISEC_SYS_ACCEPT4, ctx->args[0], 0, 0, 0);
-	return 0;
-}
-
 static __always_inline int emit_accept(struct trace_event_raw_sys_exit *ctx, __u32 sys)
 {
-	struct pending_args a;
+	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!take_args(sys, &a))
+	if (!watched_syscall(&a))
 		return 0;
 	e = net_reserve(AISEC_EV_ACCEPT, sys, ctx->ret, a.a[0]);
 	if (!e)

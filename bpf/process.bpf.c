@@ -16,14 +16,12 @@ int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_
 {
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
-	__u32 one = 1;
 	struct aisec_fork *e;
 
 	/* Threads stay in their group; only new processes are followed. */
 	if (ctgid == ptgid || !tgid_watched(ptgid))
 		return 0;
-	if (bpf_map_update_elem(&watched, &ctgid, &one, BPF_ANY))
-		stat_inc(AISEC_STAT_WATCH_FULL);
+	watch_add(ctgid);
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -116,8 +114,6 @@ int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 
 	if (!tgid_watched(tgid))
 		return 0;
-	/* A thread dying inside a syscall leaves its stashed args behind. */
-	bpf_map_delete_elem(&pending, &id);
 	/* Report the process once, when its last thread goes. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
@@ -135,6 +131,6 @@ int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 	}
 	/* Leave the watched set only after the record is in the ring, so an
 	 * agent that sees the set empty has every record already. */
-	bpf_map_delete_elem(&watched, &tgid);
+	watch_remove(tgid);
 	return 0;
 }

@@ -35,29 +35,20 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps") __weak;
 
-/* Watched thread groups: tgid -> flags. Filled by the agent, followed at fork,
- * emptied at exit. A miss here is all an unwatched process ever costs. */
+/* Watched thread groups as a bitmap: bit (tgid % 64) of word (tgid / 64),
+ * covering every possible pid (PID_MAX_LIMIT = 4M on 64-bit: 512 KiB). The
+ * verifier inlines array lookups, so checking an unwatched process costs a few
+ * instructions and no helper call. The agent mmaps it and sets bits with
+ * atomics; the fork hook adds children, the exit hook removes the dead. */
+#define AISEC_WATCH_WORDS (4194304 / 64)
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, AISEC_WATCH_WORDS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } watched SEC(".maps") __weak;
-
-/* Syscall arguments stashed at sys_enter for the matching sys_exit, keyed by
- * pid_tgid. Only watched threads ever insert. */
-struct pending_args {
-	__u64 a[4];
-	__u32 syscall; /* enum aisec_syscall */
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct pending_args);
-} pending SEC(".maps") __weak;
 
 /* Counters of lost or degraded records (enum aisec_stat), one set per CPU. */
 struct {
@@ -89,9 +80,36 @@ static __always_inline void stat_inc(__u32 which)
 		*v += 1;
 }
 
+static __always_inline __u64 *watch_word(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+
+	return bpf_map_lookup_elem(&watched, &word);
+}
+
 static __always_inline bool tgid_watched(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&watched, &tgid) != NULL;
+	__u64 *w = watch_word(tgid);
+
+	return w && ((*w >> (tgid % 64)) & 1);
+}
+
+static __always_inline void watch_add(__u32 tgid)
+{
+	__u64 *w = watch_word(tgid);
+
+	if (w)
+		__sync_fetch_and_or(w, 1ULL << (tgid % 64));
+	else
+		stat_inc(AISEC_STAT_WATCH_FULL);
+}
+
+static __always_inline void watch_remove(__u32 tgid)
+{
+	__u64 *w = watch_word(tgid);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(1ULL << (tgid % 64)));
 }
 
 /* Submit flags: no wakeup per record; wake the consumer only once unread data
@@ -125,30 +143,34 @@ static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
-/* Stash syscall arguments for the exit handler of a watched thread. */
-static __always_inline void stash_args(__u32 sys, __u64 a0, __u64 a1, __u64 a2, __u64 a3)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending_args args = { .a = { a0, a1, a2, a3 }, .syscall = sys };
+/* The first four arguments of the current syscall, read at sys_exit from
+ * the registers saved at syscall entry (the kernel does not change them; only
+ * the return register is written). One hook per syscall instead of an
+ * enter/exit pair with a stash map in between: an unwatched process pays one
+ * tracepoint and one lookup, a watched one no map update. Callers check
+ * tgid_watched() first, so none of this runs for unwatched processes. */
+struct syscall_args {
+	__u64 a[4];
+};
 
-	if (!tgid_watched(id >> 32))
-		return;
-	if (bpf_map_update_elem(&pending, &id, &args, BPF_ANY))
-		stat_inc(AISEC_STAT_PENDING_FULL);
+static __always_inline void syscall_args(struct syscall_args *args)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	args->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	args->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	args->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	args->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
 }
 
-/* Take the stashed arguments of this thread's syscall, if it is one we want.
- * Copies them out so the map slot can be released at once. */
-static __always_inline bool take_args(__u32 sys, struct pending_args *out)
+/* At sys_exit: true, with the syscall's arguments, when the current process
+ * is watched. */
+static __always_inline bool watched_syscall(struct syscall_args *args)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending_args *args = bpf_map_lookup_elem(&pending, &id);
-
-	if (!args)
+	if (!tgid_watched(bpf_get_current_pid_tgid() >> 32))
 		return false;
-	*out = *args;
-	bpf_map_delete_elem(&pending, &id);
-	return out->syscall == sys;
+	syscall_args(args);
+	return true;
 }
 
 #endif /* AISEC_COMMON_BPF_H */

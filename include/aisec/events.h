@@ -37,8 +37,7 @@ enum aisec_kind {
 /* Per-CPU counters in the "stats" map; userspace sums them over CPUs. */
 enum aisec_stat {
 	AISEC_STAT_RB_DROP = 0,     /* record could not be reserved in the ring buffer */
-	AISEC_STAT_PENDING_FULL,    /* syscall args could not be stashed at sys_enter */
-	AISEC_STAT_WATCH_FULL,      /* a forked child could not be added to the watched set */
+	AISEC_STAT_WATCH_FULL,      /* a forked child's pid is outside the watched bitmap */
 	AISEC_STAT_READ_FAIL,       /* a user/kernel read failed (record still sent, field empty) */
 	AISEC_STAT_WAKEUPS,         /* forced wakeups of the consumer */
 	AISEC_STAT_MAX,

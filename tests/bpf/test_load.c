@@ -96,7 +96,7 @@ static void test_load_and_record(void **state)
 
 	assert_int_equal(loader__stats(ld, st), 0);
 	assert_int_equal(st[AISEC_STAT_RB_DROP], 0);
-	assert_int_equal(st[AISEC_STAT_PENDING_FULL], 0);
+	assert_int_equal(st[AISEC_STAT_WATCH_FULL], 0);
 	loader__free(ld);
 }
 
