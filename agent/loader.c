@@ -84,6 +84,13 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		return NULL;
 	}
 
+	/* The syscall hooks read arguments from the saved registers (5.15+). */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) == 0) {
+		snprintf(err, errlen, "this kernel lacks the bpf_task_pt_regs helper: aisec-rt needs Linux 5.15 or later");
+		errno = ENOTSUP;
+		return NULL;
+	}
+
 	ld = calloc(1, sizeof(*ld));
 	if (!ld) {
 		snprintf(err, errlen, "out of memory");

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/openat2.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -27,6 +29,8 @@
 #include <sys/prctl.h>
 #include <linux/securebits.h>
 
+#include <linux/types.h>
+#include "aisec/events.h"
 #include "testutil.h"
 
 #define SH_SCRIPT "cat /etc/hostname >/dev/null; exit 7"
@@ -44,7 +48,11 @@ struct child_report {
 	int accept_fd;
 	int tcp_fd, nb_fd, unix_fd, v6_fd, listen_fd, client_fd;
 	pid_t grandchild;
+	pid_t bigargv;          /* a second child that execs /bin/true with a 6000-byte argument */
+	int openat2_fd;
 };
+
+#define BIG_ARG_LEN 6000
 
 struct fixture {
 	char *dir;
@@ -159,6 +167,11 @@ static void child_main(struct fixture *f, int go_fd, int report_fd)
 		_exit(100);
 	r.existing_fd = openat(AT_FDCWD, f->existing, O_RDONLY | O_CLOEXEC);
 	r.missing_ret = openat(AT_FDCWD, f->missing, O_RDONLY) < 0 ? -errno : 0;
+	{
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+
+		r.openat2_fd = (int)syscall(SYS_openat2, AT_FDCWD, f->existing, &how, sizeof(how));
+	}
 	r.tcp_fd = connect_to(AF_INET, f->tcp_port, NULL, 0, &r.tcp_ret);
 	r.nb_fd = connect_to(AF_INET, f->tcp_port, NULL, SOCK_NONBLOCK, &r.nb_ret);
 	r.unix_fd = connect_to(AF_UNIX, 0, f->sock_path, 0, &r.unix_ret);
@@ -183,6 +196,16 @@ static void child_main(struct fixture *f, int go_fd, int report_fd)
 		_exit(127);
 	}
 	waitpid(r.grandchild, &status, 0);
+
+	r.bigargv = fork();
+	if (r.bigargv == 0) {
+		static char big[BIG_ARG_LEN + 1];
+
+		memset(big, 'A', BIG_ARG_LEN);
+		execl("/bin/true", "/bin/true", big, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(r.bigargv, &status, 0);
 	if (write(report_fd, &r, sizeof(r)) != sizeof(r))
 		_exit(102);
 	_exit(3);
@@ -337,7 +360,8 @@ static void test_watch_tree(void **state)
 		long pid = jnum(ev, "process", "pid");
 
 		assert_string_equal(cJSON_GetObjectItem(ev, "schema")->valuestring, "aisec.event.v1");
-		assert_true(pid == child || pid == r.grandchild || jnum(ev, "process", "ppid") == r.grandchild);
+		assert_true(pid == child || pid == r.grandchild || pid == r.bigargv ||
+			    jnum(ev, "process", "ppid") == r.grandchild);
 		assert_int_not_equal(pid, sibling);
 		assert_int_not_equal(pid, getpid());
 	}
@@ -346,10 +370,10 @@ static void test_watch_tree(void **state)
 	n = collect(events, child, "open", list, 64);
 	ev = NULL;
 	for (int i = 0; i < n; i++)
-		if (strcmp(jstr(list[i], "open", "path"), f->existing) == 0)
+		if (strcmp(jstr(list[i], "open", "path"), f->existing) == 0 &&
+		    strcmp(jstr(list[i], "open", "syscall"), "openat") == 0)
 			ev = list[i];
 	assert_non_null(ev);
-	assert_string_equal(jstr(ev, "open", "syscall"), "openat");
 	assert_string_equal(jstr(ev, "open", "flags"), "O_RDONLY|O_CLOEXEC");
 	assert_int_equal(jnum(ev, "open", "flags_raw"), O_RDONLY | O_CLOEXEC);
 	assert_int_equal(jnum(ev, "open", "dirfd"), AT_FDCWD);
@@ -380,6 +404,28 @@ static void test_watch_tree(void **state)
 	assert_int_equal(jnum(ev, "open", "ret"), -ENOENT);
 	assert_string_equal(jstr(ev, "open", "error"), "ENOENT");
 	assert_string_equal(jstr(ev, "open", "flags"), "O_RDONLY");
+
+	/* openat2: flags from struct open_how, resolve flags kept. */
+	n = collect(events, child, "open", list, 64);
+	ev = NULL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(jstr(list[i], "open", "syscall"), "openat2") == 0)
+			ev = list[i];
+	assert_non_null(ev);
+	assert_true(r.openat2_fd >= 0);
+	assert_string_equal(jstr(ev, "open", "path"), f->existing);
+	assert_string_equal(jstr(ev, "open", "flags"), "O_RDONLY|O_CLOEXEC");
+	assert_int_equal(jnum(ev, "open", "resolve"), RESOLVE_NO_SYMLINKS);
+	assert_int_equal(jnum(ev, "open", "ret"), r.openat2_fd);
+
+	/* exec with an argv larger than the kernel captures: cut, flagged, real size kept. */
+	assert_int_equal(collect(events, r.bigargv, "exec", list, 64), 1);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(list[0], "exec"), "argv_truncated")));
+	assert_int_equal(jnum(list[0], "exec", "argv_bytes"), sizeof("/bin/true") + BIG_ARG_LEN + 1);
+	argv = cJSON_GetObjectItem(cJSON_GetObjectItem(list[0], "exec"), "argv");
+	assert_int_equal(cJSON_GetArraySize(argv), 2);
+	assert_string_equal(cJSON_GetArrayItem(argv, 0)->valuestring, "/bin/true");
+	assert_int_equal(strlen(cJSON_GetArrayItem(argv, 1)->valuestring), AISEC_EXEC_ARGV_MAX - sizeof("/bin/true"));
 
 	/* connect: IPv4 blocking and non-blocking, unix, IPv6. */
 	ev = net_on_fd(events, child, "connect", r.tcp_fd);
