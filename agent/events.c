@@ -50,6 +50,10 @@ const char *events__syscall_name(unsigned sys)
 		return "bind";
 	case AISEC_SYS_LISTEN:
 		return "listen";
+	case AISEC_SYS_OPEN:
+		return "open";
+	case AISEC_SYS_CREAT:
+		return "creat";
 	default:
 		return "";
 	}

@@ -53,7 +53,7 @@ int events__decode(const void *data, size_t size, struct event *ev);
 /* "exec", "fork", "exit", "open", "connect", "accept", "bind", "listen", or "unknown". */
 const char *events__kind_name(unsigned kind);
 
-/* "openat", "openat2", "connect", "accept", "accept4", "bind", "listen", or "". */
+/* "openat", "openat2", "open", "creat", "connect", "accept", "accept4", "bind", "listen", or "". */
 const char *events__syscall_name(unsigned sys);
 
 #endif /* AISEC_EVENTS_DECODE_H */

@@ -112,10 +112,9 @@ void format__shell_words(struct strbuf *out, const char *const *argv, size_t arg
 	}
 }
 
-/* A string for one text line: non-printable bytes as \xNN, quoted. */
-static void text_quoted(struct strbuf *out, const char *s)
+/* A string for one text line: non-printable bytes as \xNN, '"' and '\\' escaped. */
+static void text_escaped(struct strbuf *out, const char *s)
 {
-	strbuf__putc(out, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			strbuf__printf(out, "\\%c", *p);
@@ -124,6 +123,13 @@ static void text_quoted(struct strbuf *out, const char *s)
 		else
 			strbuf__putc(out, (char)*p);
 	}
+}
+
+/* The same, in double quotes. */
+static void text_quoted(struct strbuf *out, const char *s)
+{
+	strbuf__putc(out, '"');
+	text_escaped(out, s);
 	strbuf__putc(out, '"');
 }
 
@@ -209,7 +215,7 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 	const struct event *ev = e->ev;
 	const struct aisec_hdr *h = ev->hdr;
 	struct jsonw w;
-	char ts[48], flags[256];
+	char ts[48], flags[256], mode[32];
 
 	format__rfc3339(ts, sizeof(ts), h->ts_ns + (__u64)fc->boot_to_wall_ns);
 	jsonw__init(&w, out);
@@ -244,8 +250,14 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 		jsonw__obj_open(&w, "exit");
 		jsonw__int(&w, "code", ev->exit_code);
 		jsonw__int(&w, "signal", ev->exit_signal);
-		if (ev->exit_signal)
-			jsonw__str(&w, "signal_name", sigabbrev_np(ev->exit_signal) ? sigabbrev_np(ev->exit_signal) : "");
+		if (ev->exit_signal) {
+			const char *abbrev = sigabbrev_np(ev->exit_signal);
+			char name[32] = "";
+
+			if (abbrev)
+				snprintf(name, sizeof(name), "SIG%s", abbrev);
+			jsonw__str(&w, "signal_name", name);
+		}
 		jsonw__bool(&w, "core_dumped", ev->core_dumped);
 		jsonw__obj_close(&w);
 		break;
@@ -260,7 +272,8 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 		jsonw__int(&w, "dirfd", o->dirfd);
 		jsonw__str(&w, "flags", flags);
 		jsonw__uint(&w, "flags_raw", o->flags);
-		strbuf__printf(out, ",\"mode\":\"%04llo\"", (unsigned long long)o->mode);
+		snprintf(mode, sizeof(mode), "%04llo", (unsigned long long)o->mode);
+		jsonw__str(&w, "mode", mode);
 		if (h->syscall == AISEC_SYS_OPENAT2)
 			jsonw__uint(&w, "resolve", o->resolve);
 		jsonw__int(&w, "ret", o->ret);
@@ -292,9 +305,12 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 
 	localtime_r(&secs, &tm);
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-	strbuf__printf(out, "%s.%06llu %s%-7s%s %s[%u] ppid=%u uid=%u", tbuf,
-		       (unsigned long long)(wall % 1000000000ull) / 1000, bold, events__kind_name(ev->kind), reset,
-		       ev->comm, h->pid, h->ppid, h->uid);
+	strbuf__printf(out, "%s.%06llu %s%-7s%s ", tbuf, (unsigned long long)(wall % 1000000000ull) / 1000, bold,
+		       events__kind_name(ev->kind), reset);
+	/* comm is chosen by the traced program (prctl): escaped, so it cannot
+	 * break the line or send terminal escapes. */
+	text_escaped(out, ev->comm);
+	strbuf__printf(out, "[%u] ppid=%u uid=%u", h->pid, h->ppid, h->uid);
 	if (p && p->container.runtime != CONTAINER_NONE)
 		strbuf__printf(out, " ctr=%.12s", p->container.id);
 	strbuf__putc(out, ' ');
@@ -302,6 +318,8 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 	switch (ev->kind) {
 	case AISEC_EV_EXEC:
 		text_quoted(out, ev->filename);
+		if (ev->filename_truncated)
+			strbuf__puts(out, " [filename truncated]");
 		strbuf__putc(out, ' ');
 		format__shell_words(out, ev->argv, ev->argc);
 		if (ev->argv_truncated)
@@ -323,8 +341,10 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 		format__open_flags(flags, sizeof(flags), o->flags);
 		strbuf__printf(out, "%s ", events__syscall_name(h->syscall));
 		text_quoted(out, ev->path);
+		if (ev->path_truncated)
+			strbuf__puts(out, " [path truncated]");
 		strbuf__printf(out, " %s", flags);
-		if (o->flags & (O_CREAT | __O_TMPFILE))
+		if ((o->flags & O_CREAT) || (o->flags & O_TMPFILE) == O_TMPFILE)
 			strbuf__printf(out, " mode=%04llo", (unsigned long long)o->mode);
 		if (o->ret < 0)
 			strbuf__printf(out, " = %lld %s", (long long)o->ret, format__errno_name(o->ret));
@@ -336,10 +356,13 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 		const struct aisec_net *n = ev->raw.net;
 		bool remote = ev->kind == AISEC_EV_CONNECT || ev->kind == AISEC_EV_ACCEPT;
 
-		strbuf__printf(out, "%s %s ", events__syscall_name(h->syscall), netfmt__family(n->family));
+		strbuf__printf(out, "%s %s", events__syscall_name(h->syscall), netfmt__family(n->family));
+		if (n->family == AF_UNIX || n->family == AF_INET || n->family == AF_INET6)
+			strbuf__putc(out, ' ');
 		if (n->family == AF_UNIX) {
+			/* netfmt already wrote it as printable ASCII. */
 			unix_name(a, sizeof(a), n);
-			text_quoted(out, a);
+			strbuf__printf(out, "\"%s\"", a);
 		} else if (remote) {
 			netfmt__endpoint(a, sizeof(a), n->family, n->addr, n->port);
 			strbuf__puts(out, a);

@@ -46,6 +46,27 @@ static int on_record(void *ctx, void *data, size_t size)
 	return ld->fn(ld->ctx, data, size);
 }
 
+/* Syscalls differ by architecture (arm64 has no open/creat): a program whose
+ * tracepoint this kernel lacks is not loaded, and that is logged. */
+static void disable_missing_tracepoints(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		char path[256];
+
+		if (strncmp(sec, "tp/", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", sec + 3);
+		if (access(path, F_OK) == 0)
+			continue;
+		bpf_program__set_autoload(prog, false);
+		log_info("not tracing %s: this kernel has no such tracepoint", sec + 3);
+	}
+}
+
 static bool is_pow2(size_t v)
 {
 	return v && !(v & (v - 1));
@@ -114,6 +135,7 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		goto cleanup;
 	}
 	ld->skel->rodata->wakeup_bytes = wake;
+	disable_missing_tracepoints(ld->skel->obj);
 	bpf_map__set_max_entries(ld->skel->maps.events, rb_bytes);
 
 	rc = aisec_bpf__load(ld->skel);
@@ -125,8 +147,11 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	/* Attach one by one so a failure names its program. */
 	bpf_object__for_each_program(prog, ld->skel->obj)
 	{
-		struct bpf_link *link = bpf_program__attach(prog);
+		struct bpf_link *link;
 
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
 		if (!link) {
 			rc = -errno;
 			snprintf(err, errlen, "cannot attach %s (%s): %s", bpf_program__name(prog),

@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-/* Longest output of any function below, NUL included. */
-#define NETFMT_MAX 256
+/* Longest output of any function below, NUL included: a 108-byte sun_path
+ * with every byte written as \xNN. */
+#define NETFMT_MAX (4 * 108 + 1)
 
 /* The address alone: dotted IPv4 (first 4 bytes of addr, network order),
  * RFC 5952 IPv6, or "" for other families. Returns the length written. */

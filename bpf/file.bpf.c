@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * File opens: openat(2) and openat2(2), one sys_exit hook each. Arguments come
+ * File opens: openat(2), openat2(2), and where they exist open(2) and creat(2),
+ * one sys_exit hook each. Arguments come
  * from the saved registers (common.bpf.h); the path is read at exit, when the
  * kernel has already faulted its page in.
  */
@@ -9,6 +10,7 @@
 static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sys)
 {
 	struct syscall_args args;
+	const char *upath;
 	struct aisec_open *e;
 	__u32 zero = 0, size;
 	long n;
@@ -20,28 +22,44 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 		return 0;
 	fill_hdr(&e->hdr, AISEC_EV_OPEN, sys);
 	e->ret = ctx->ret;
-	e->dirfd = (__s32)args.a[0];
-	if (sys == AISEC_SYS_OPENAT2) {
+	e->resolve = 0;
+	if (sys == AISEC_SYS_OPEN || sys == AISEC_SYS_CREAT) {
+		/* open(path, flags, mode) and creat(path, mode): no dirfd. */
+		upath = (const char *)args.a[0];
+		e->dirfd = -100; /* AT_FDCWD: what the kernel uses for them */
+		e->flags = sys == AISEC_SYS_CREAT ? 01101 /* O_CREAT|O_WRONLY|O_TRUNC */ : (__u32)args.a[1];
+		e->mode = (__u32)(sys == AISEC_SYS_CREAT ? args.a[1] : args.a[2]);
+	} else if (sys == AISEC_SYS_OPENAT2) {
 		struct open_how how = {};
 
-		if (bpf_probe_read_user(&how, sizeof(how), (void *)args.a[2]))
+		upath = (const char *)args.a[1];
+		e->dirfd = (__s32)args.a[0];
+		if (bpf_probe_read_user(&how, sizeof(how), (void *)args.a[2])) {
+			e->hdr.flags |= AISEC_F_READ_FAIL;
 			stat_inc(AISEC_STAT_READ_FAIL);
+		}
 		e->flags = how.flags;
 		e->mode = how.mode;
 		e->resolve = how.resolve;
 	} else {
+		upath = (const char *)args.a[1];
+		e->dirfd = (__s32)args.a[0];
 		e->flags = (__u32)args.a[2];
 		e->mode = (__u32)args.a[3];
-		e->resolve = 0;
 	}
 
-	n = bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)args.a[1]);
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
 	if (n < 0) {
 		n = 0;
 		e->hdr.flags |= AISEC_F_READ_FAIL;
 		stat_inc(AISEC_STAT_READ_FAIL);
 	} else if (n == sizeof(e->path)) {
-		e->hdr.flags |= AISEC_F_TRUNC_PATH;
+		/* Full buffer: cut only if the source goes on past what fit. */
+		char next = 0;
+
+		bpf_probe_read_user(&next, 1, upath + sizeof(e->path) - 1);
+		if (next)
+			e->hdr.flags |= AISEC_F_TRUNC_PATH;
 	}
 	e->path_len = n;
 
@@ -65,4 +83,18 @@ SEC("tp/syscalls/sys_exit_openat2")
 int handle_sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
 	return emit_open(ctx, AISEC_SYS_OPENAT2);
+}
+
+/* Legacy open(2) and creat(2) exist on x86_64 but not on arm64: the loader
+ * turns these off where the tracepoint is missing. */
+SEC("tp/syscalls/sys_exit_open")
+int handle_sys_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_open(ctx, AISEC_SYS_OPEN);
+}
+
+SEC("tp/syscalls/sys_exit_creat")
+int handle_sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_open(ctx, AISEC_SYS_CREAT);
 }

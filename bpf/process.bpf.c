@@ -66,8 +66,15 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 		stat_inc(AISEC_STAT_READ_FAIL);
 	} else {
 		e->filename_len = n;
-		if (n == sizeof(e->filename))
-			e->hdr.flags |= AISEC_F_TRUNC_PATH;
+		if (n == sizeof(e->filename)) {
+			/* Full buffer: cut only if the name goes on past what fit. */
+			const char *fn = BPF_CORE_READ(bprm, filename);
+			char next = 0;
+
+			bpf_probe_read_kernel(&next, 1, fn + sizeof(e->filename) - 1);
+			if (next)
+				e->hdr.flags |= AISEC_F_TRUNC_PATH;
+		}
 	}
 
 	/* argv: one read of the NUL-separated block the new mm holds. */

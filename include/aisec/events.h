@@ -58,6 +58,8 @@ enum aisec_syscall {
 	AISEC_SYS_ACCEPT4 = 5,
 	AISEC_SYS_BIND = 6,
 	AISEC_SYS_LISTEN = 7,
+	AISEC_SYS_OPEN = 8,
+	AISEC_SYS_CREAT = 9,
 };
 
 struct aisec_hdr {
@@ -100,7 +102,7 @@ struct aisec_exec {
 	char argv[AISEC_EXEC_ARGV_MAX];
 };
 
-/* open: openat/openat2, sent at sys_exit with the return value. */
+/* open: openat/openat2/open/creat, sent at sys_exit with the return value. */
 struct aisec_open {
 	struct aisec_hdr hdr;
 	__s64 ret;          /* fd, or -errno */

@@ -50,6 +50,7 @@ struct child_report {
 	pid_t grandchild;
 	pid_t bigargv;          /* a second child that execs /bin/true with a 6000-byte argument */
 	int openat2_fd;
+	int open_fd, creat_fd;  /* legacy open(2) and creat(2) */
 };
 
 #define BIG_ARG_LEN 6000
@@ -172,6 +173,8 @@ static void child_main(struct fixture *f, int go_fd, int report_fd)
 
 		r.openat2_fd = (int)syscall(SYS_openat2, AT_FDCWD, f->existing, &how, sizeof(how));
 	}
+	r.open_fd = (int)syscall(SYS_open, f->existing, O_RDONLY);
+	r.creat_fd = (int)syscall(SYS_creat, f->missing, 0600);
 	r.tcp_fd = connect_to(AF_INET, f->tcp_port, NULL, 0, &r.tcp_ret);
 	r.nb_fd = connect_to(AF_INET, f->tcp_port, NULL, SOCK_NONBLOCK, &r.nb_ret);
 	r.unix_fd = connect_to(AF_UNIX, 0, f->sock_path, 0, &r.unix_ret);
@@ -397,7 +400,8 @@ static void test_watch_tree(void **state)
 	/* open: the missing file fails with ENOENT. */
 	ev = NULL;
 	for (int i = 0; i < n; i++)
-		if (strcmp(jstr(list[i], "open", "path"), f->missing) == 0)
+		if (strcmp(jstr(list[i], "open", "path"), f->missing) == 0 &&
+		    strcmp(jstr(list[i], "open", "syscall"), "openat") == 0)
 			ev = list[i];
 	assert_non_null(ev);
 	assert_int_equal(r.missing_ret, -ENOENT);
@@ -417,6 +421,27 @@ static void test_watch_tree(void **state)
 	assert_string_equal(jstr(ev, "open", "flags"), "O_RDONLY|O_CLOEXEC");
 	assert_int_equal(jnum(ev, "open", "resolve"), RESOLVE_NO_SYMLINKS);
 	assert_int_equal(jnum(ev, "open", "ret"), r.openat2_fd);
+
+	/* Legacy open(2) and creat(2). */
+	ev = NULL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(jstr(list[i], "open", "syscall"), "open") == 0)
+			ev = list[i];
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "open", "path"), f->existing);
+	assert_string_equal(jstr(ev, "open", "flags"), "O_RDONLY");
+	assert_int_equal(jnum(ev, "open", "ret"), r.open_fd);
+	assert_true(r.open_fd >= 0);
+	ev = NULL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(jstr(list[i], "open", "syscall"), "creat") == 0)
+			ev = list[i];
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "open", "path"), f->missing);
+	assert_string_equal(jstr(ev, "open", "flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(jstr(ev, "open", "mode"), "0600");
+	assert_int_equal(jnum(ev, "open", "ret"), r.creat_fd);
+	assert_true(r.creat_fd >= 0);
 
 	/* exec with an argv larger than the kernel captures: cut, flagged, real size kept. */
 	assert_int_equal(collect(events, r.bigargv, "exec", list, 64), 1);
