@@ -19,13 +19,16 @@ _Static_assert(offsetof(struct aisec_exec, argv) == 80 + AISEC_EXEC_FILENAME_MAX
 _Static_assert(offsetof(struct aisec_open, path) == 104, "aisec_open.path offset");
 _Static_assert(sizeof(struct aisec_net) == 256, "aisec_net size");
 _Static_assert(offsetof(struct aisec_net, unix_path) == 124, "aisec_net.unix_path offset");
+_Static_assert(offsetof(struct aisec_payload, sock_ino) == 64, "aisec_payload.sock_ino offset");
+_Static_assert(offsetof(struct aisec_payload, unix_path) == 112, "aisec_payload.unix_path offset");
+_Static_assert(offsetof(struct aisec_payload, data) == 240, "aisec_payload.data offset");
 
 const char *events__kind_name(unsigned kind)
 {
 	static const char *const names[AISEC_EV_KIND_MAX] = {
 		[AISEC_EV_EXEC] = "exec",       [AISEC_EV_FORK] = "fork",     [AISEC_EV_EXIT] = "exit",
 		[AISEC_EV_OPEN] = "open",       [AISEC_EV_CONNECT] = "connect", [AISEC_EV_ACCEPT] = "accept",
-		[AISEC_EV_BIND] = "bind",       [AISEC_EV_LISTEN] = "listen",
+		[AISEC_EV_BIND] = "bind",       [AISEC_EV_LISTEN] = "listen",   [AISEC_EV_PAYLOAD] = "payload",
 	};
 
 	if (kind >= AISEC_EV_KIND_MAX || !names[kind])
@@ -54,6 +57,22 @@ const char *events__syscall_name(unsigned sys)
 		return "open";
 	case AISEC_SYS_CREAT:
 		return "creat";
+	case AISEC_SYS_WRITE:
+		return "write";
+	case AISEC_SYS_WRITEV:
+		return "writev";
+	case AISEC_SYS_SENDTO:
+		return "sendto";
+	case AISEC_SYS_SENDMSG:
+		return "sendmsg";
+	case AISEC_SYS_READ:
+		return "read";
+	case AISEC_SYS_READV:
+		return "readv";
+	case AISEC_SYS_RECVFROM:
+		return "recvfrom";
+	case AISEC_SYS_RECVMSG:
+		return "recvmsg";
 	default:
 		return "";
 	}
@@ -163,6 +182,16 @@ int events__decode(const void *data, size_t size, struct event *ev)
 		if (ev->raw.net->unix_len > AISEC_UNIX_PATH_MAX)
 			return -EINVAL;
 		return 0;
+	case AISEC_EV_PAYLOAD: {
+		const struct aisec_payload *p = data;
+
+		if (size < offsetof(struct aisec_payload, data) || p->captured > AISEC_PAYLOAD_MAX ||
+		    size != offsetof(struct aisec_payload, data) + p->captured || p->ret < 0 ||
+		    (__u64)p->ret < p->captured || p->unix_len > AISEC_UNIX_PATH_MAX || p->dir > 1)
+			return -EINVAL;
+		ev->raw.payload = p;
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}

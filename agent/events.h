@@ -25,6 +25,7 @@ struct event {
 		const struct aisec_exec *exec;
 		const struct aisec_open *open;
 		const struct aisec_net *net;
+		const struct aisec_payload *payload;
 	} raw;
 
 	/* exec */
@@ -50,7 +51,7 @@ struct event {
  * header claims another size than the ring buffer delivered. */
 int events__decode(const void *data, size_t size, struct event *ev);
 
-/* "exec", "fork", "exit", "open", "connect", "accept", "bind", "listen", or "unknown". */
+/* "exec", "fork", "exit", "open", "connect", "accept", "bind", "listen", "payload", or "unknown". */
 const char *events__kind_name(unsigned kind);
 
 /* "openat", "openat2", "open", "creat", "connect", "accept", "accept4", "bind", "listen", or "". */

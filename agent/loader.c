@@ -67,6 +67,42 @@ static void disable_missing_tracepoints(struct bpf_object *obj)
 	}
 }
 
+/* The payload hooks sit on read and write, the busiest syscalls: without
+ * SQL capture they are not loaded at all. */
+static void disable_sql(struct aisec_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.handle_sys_exit_write,    skel->progs.handle_sys_exit_writev,
+		skel->progs.handle_sys_exit_sendto,   skel->progs.handle_sys_exit_sendmsg,
+		skel->progs.handle_sys_exit_read,     skel->progs.handle_sys_exit_readv,
+		skel->progs.handle_sys_exit_recvfrom, skel->progs.handle_sys_exit_recvmsg,
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], false);
+}
+
+static int set_db_ports(struct loader *ld, const struct loader_opts *opts)
+{
+	static const struct loader_db_port defaults[] = {
+		{ 5432, AISEC_DIALECT_POSTGRES },
+		{ 3306, AISEC_DIALECT_MYSQL },
+	};
+	const struct loader_db_port *ports = defaults;
+	size_t n = sizeof(defaults) / sizeof(defaults[0]);
+	int fd = bpf_map__fd(ld->skel->maps.db_ports);
+
+	if (opts && opts->n_db_ports) {
+		ports = opts->db_ports;
+		n = opts->n_db_ports;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_update_elem(fd, &ports[i].port, &ports[i].dialect, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 static bool is_pow2(size_t v)
 {
 	return v && !(v & (v - 1));
@@ -135,7 +171,17 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		goto cleanup;
 	}
 	ld->skel->rodata->wakeup_bytes = wake;
+	ld->skel->rodata->payload_max = opts && opts->payload_bytes ? opts->payload_bytes : 4096;
+	if (ld->skel->rodata->payload_max > AISEC_PAYLOAD_MAX) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "payload capture of %u bytes exceeds the maximum of %d", ld->skel->rodata->payload_max,
+			 AISEC_PAYLOAD_MAX);
+		goto cleanup;
+	}
+	bpf_map__set_max_entries(ld->skel->maps.payload_scratch, (__u32)ld->ncpus);
 	disable_missing_tracepoints(ld->skel->obj);
+	if (!opts || !opts->sql)
+		disable_sql(ld->skel);
 	bpf_map__set_max_entries(ld->skel->maps.events, rb_bytes);
 
 	rc = aisec_bpf__load(ld->skel);
@@ -171,6 +217,11 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		rc = -EPROTO;
 		snprintf(err, errlen, "BPF object and agent disagree on the watched bitmap size (%u != %u words)",
 			 bpf_map__max_entries(ld->skel->maps.watched), WATCH_WORDS);
+		goto cleanup;
+	}
+	rc = set_db_ports(ld, opts);
+	if (rc) {
+		snprintf(err, errlen, "cannot configure the database ports: %s", strerror(-rc));
 		goto cleanup;
 	}
 	ld->watch_bits = mmap(NULL, WATCH_WORDS * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -242,6 +293,16 @@ size_t loader__watched(struct loader *ld, __u32 *out, size_t max)
 		}
 	}
 	return n;
+}
+
+int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __u8 dialect)
+{
+	char key[128] = { 0 };
+
+	memcpy(key, path, len < AISEC_UNIX_PATH_MAX ? len : AISEC_UNIX_PATH_MAX);
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.unix_verdict), key, &dialect, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 int loader__poll(struct loader *ld, int timeout_ms)

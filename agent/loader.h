@@ -13,9 +13,20 @@
 
 #include "aisec/events.h"
 
+#define LOADER_MAX_DB_PORTS 16
+
+struct loader_db_port {
+	__u16 port;
+	__u8 dialect;           /* enum aisec_dialect */
+};
+
 struct loader_opts {
 	size_t ringbuf_bytes;   /* power of two >= page size; 0 = 8 MiB */
 	size_t wakeup_bytes;    /* force a wakeup past this much unread data; 0 = ringbuf/4 */
+	bool sql;               /* load the DB-socket payload hooks (read/write & co.) */
+	__u32 payload_bytes;    /* bytes captured per DB-socket syscall, 1..AISEC_PAYLOAD_MAX; 0 = 4096 */
+	struct loader_db_port db_ports[LOADER_MAX_DB_PORTS];
+	size_t n_db_ports;      /* 0 = 5432 postgres and 3306 mysql */
 };
 
 /* Called for each record; return 0 to go on, non-zero to stop this drain. */
@@ -39,6 +50,11 @@ int loader__unwatch(struct loader *ld, __u32 tgid);
 
 /* Up to max tgids of the watched set into out, ascending; returns how many. */
 size_t loader__watched(struct loader *ld, __u32 *out, size_t max);
+
+/* Record whether unix sockets whose peer is bound at path are databases
+ * (dialect) or not (AISEC_DIALECT_NONE), so the kernel stops sending the
+ * payloads of those that are not. path: the sun_path, up to 108 bytes. */
+int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __u8 dialect);
 
 /* Wait up to timeout_ms for a wakeup, then consume every record available
  * (records submitted without a wakeup included). Returns records consumed,

@@ -8,27 +8,6 @@
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
 
-/* The struct sock behind a socket fd of the current task, or NULL. */
-static __always_inline struct sock *sock_from_fd(long fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	struct file *f = NULL;
-	struct socket *sock;
-
-	if (fd < 0 || fd >= max)
-		return NULL;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return NULL;
-	sock = BPF_CORE_READ(f, private_data);
-	/* private_data is only a socket if the socket points back at the file. */
-	if (!sock || BPF_CORE_READ(sock, file) != f)
-		return NULL;
-	return BPF_CORE_READ(sock, sk);
-}
-
 /* Fill the local end (and the peer too when peer is set) from a kernel socket. */
 static __always_inline void fill_from_sock(struct aisec_net *e, struct sock *sk, bool peer)
 {
@@ -136,7 +115,7 @@ int handle_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	if (!e)
 		return 0;
 	/* Local end first (the port the kernel picked), then the target as given. */
-	sk = sock_from_fd(a.a[0]);
+	sk = sock_from_fd(a.a[0], NULL);
 	if (sk)
 		fill_from_sock(e, sk, false);
 	if (e->family == AF_UNIX) {
@@ -164,7 +143,7 @@ int handle_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	/* Port 0 binds get their real port from the socket. */
 	e->lport = e->port;
 	__builtin_memcpy(e->laddr, e->addr, sizeof(e->laddr));
-	sk = sock_from_fd(a.a[0]);
+	sk = sock_from_fd(a.a[0], NULL);
 	if (sk) {
 		e->sock_type = BPF_CORE_READ(sk, sk_type);
 		if (ctx->ret == 0 && e->family != AF_UNIX)
@@ -187,7 +166,7 @@ int handle_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 	if (!e)
 		return 0;
 	e->backlog = (__u32)a.a[1];
-	sk = sock_from_fd(a.a[0]);
+	sk = sock_from_fd(a.a[0], NULL);
 	if (sk)
 		fill_from_sock(e, sk, false);
 	bpf_ringbuf_submit(e, rb_flags());
@@ -206,7 +185,7 @@ static __always_inline int emit_accept(struct trace_event_raw_sys_exit *ctx, __u
 	if (!e)
 		return 0;
 	/* The new fd's socket knows both ends, even when the caller passed no sockaddr. */
-	sk = ctx->ret >= 0 ? sock_from_fd(ctx->ret) : sock_from_fd(a.a[0]);
+	sk = ctx->ret >= 0 ? sock_from_fd(ctx->ret, NULL) : sock_from_fd(a.a[0], NULL);
 	if (sk)
 		fill_from_sock(e, sk, ctx->ret >= 0);
 	bpf_ringbuf_submit(e, rb_flags());

@@ -173,4 +173,28 @@ static __always_inline bool watched_syscall(struct syscall_args *args)
 	return true;
 }
 
+/* The struct sock behind a socket fd of the current task, or NULL; *ino
+ * (when ino is not NULL) gets the socket's inode number. */
+static __always_inline struct sock *sock_from_fd(long fd, __u64 *ino)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file *f = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= max)
+		return NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	sock = BPF_CORE_READ(f, private_data);
+	/* private_data is only a socket if the socket points back at the file. */
+	if (!sock || BPF_CORE_READ(sock, file) != f)
+		return NULL;
+	if (ino)
+		*ino = BPF_CORE_READ(f, f_inode, i_ino);
+	return BPF_CORE_READ(sock, sk);
+}
+
 #endif /* AISEC_COMMON_BPF_H */

@@ -21,6 +21,9 @@
 #define AISEC_EXEC_FILENAME_MAX 512
 #define AISEC_EXEC_ARGV_MAX 4096
 #define AISEC_UNIX_PATH_MAX 108
+/* DB-socket payloads: most bytes captured per syscall (the run-time setting
+ * payload_max is at most this). */
+#define AISEC_PAYLOAD_MAX 16384
 
 enum aisec_kind {
 	AISEC_EV_EXEC = 1,
@@ -31,7 +34,8 @@ enum aisec_kind {
 	AISEC_EV_ACCEPT = 6,
 	AISEC_EV_BIND = 7,
 	AISEC_EV_LISTEN = 8,
-	AISEC_EV_KIND_MAX = 9,
+	AISEC_EV_PAYLOAD = 9,   /* bytes moved on a database socket (decoded into sql events) */
+	AISEC_EV_KIND_MAX = 10,
 };
 
 /* Per-CPU counters in the "stats" map; userspace sums them over CPUs. */
@@ -60,6 +64,22 @@ enum aisec_syscall {
 	AISEC_SYS_LISTEN = 7,
 	AISEC_SYS_OPEN = 8,
 	AISEC_SYS_CREAT = 9,
+	AISEC_SYS_WRITE = 10,
+	AISEC_SYS_WRITEV = 11,
+	AISEC_SYS_SENDTO = 12,
+	AISEC_SYS_SENDMSG = 13,
+	AISEC_SYS_READ = 14,
+	AISEC_SYS_READV = 15,
+	AISEC_SYS_RECVFROM = 16,
+	AISEC_SYS_RECVMSG = 17,
+};
+
+/* Values of aisec_payload.dialect and of the db_ports / unix_verdict maps. */
+enum aisec_dialect {
+	AISEC_DIALECT_NONE = 0,      /* not a database socket (unix_verdict only) */
+	AISEC_DIALECT_POSTGRES = 1,
+	AISEC_DIALECT_MYSQL = 2,
+	AISEC_DIALECT_UNKNOWN = 255, /* unix socket not classified yet: the agent decides by path */
 };
 
 struct aisec_hdr {
@@ -132,6 +152,26 @@ struct aisec_net {
 	char unix_path[128]; /* AF_UNIX sun_path (108 bytes; 128 so BPF can bound reads by a mask);
 			      * abstract names start with a NUL */
 	__u32 _pad2;
+};
+
+/* payload: the first `captured` bytes a watched process wrote to or read
+ * from a database socket in one syscall, which moved `ret` bytes in all.
+ * Sent at sys_exit, for successful calls only. Only captured bytes of data[]
+ * are sent. */
+struct aisec_payload {
+	struct aisec_hdr hdr;
+	__u64 sock_ino;     /* inode of the socket: the connection's id while it lives */
+	__s64 ret;          /* bytes the syscall moved */
+	__s32 fd;
+	__u32 captured;     /* bytes in data[] (<= ret) */
+	__u16 family;       /* AF_INET, AF_INET6 or AF_UNIX */
+	__u16 port;         /* peer port, host order (inet) */
+	__u8 dir;           /* 0: written (to the server), 1: read (from it) */
+	__u8 dialect;       /* enum aisec_dialect */
+	__u16 unix_len;     /* bytes of unix_path that are meaningful */
+	__u8 addr[16];      /* peer address (inet) */
+	char unix_path[128];/* AF_UNIX: the peer's bound path (the server socket), zero-padded */
+	char data[AISEC_PAYLOAD_MAX];
 };
 
 #endif /* AISEC_EVENTS_H */
