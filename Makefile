@@ -37,10 +37,17 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c tests/bpf/test_*.c))
 ITEST_BINS := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(ITEST_SRCS))
 TEST_HELPER_SRCS := $(sort $(wildcard tests/lib/*.c))
 TEST_HELPER_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TEST_HELPER_SRCS))
+# libFuzzer targets: the agent modules (all but the skeleton loader) in one
+# archive, so each target links only what it uses.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst agent/%.c,$(OUTPUT)/fuzz/agent/%.o,$(filter-out agent/loader.c,$(AGENT_SRCS)))
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sanitize-recover=all
 
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
-	libclang-rt-14-dev python3 procps curl
+	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 openssl
 
 ifeq ($(V),1)
 Q =
@@ -52,7 +59,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build check test test-unit test-integration test-asan demo install clean format
+.PHONY: all deps vmlinux tests-build check test test-unit test-integration test-asan fuzz demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -125,6 +132,30 @@ test-unit: $(UNIT_BINS)
 # Agent and unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan SAN=1 test
+
+$(OUTPUT)/fuzz/agent/%.o: agent/%.c $(wildcard agent/*.h) include/aisec/events.h
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(OUTPUT)/fuzz/libaisec.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libaisec.a
+	$(call msg,LD-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -o $@
+
+# Every libFuzzer target for FUZZ_SECONDS each. Corpus, log and any crash
+# input are kept next to the binary ($(OUTPUT)/fuzz/<name>.corpus, .log, .crash-*).
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		echo "=== $${f##*/} ($(FUZZ_SECONDS) s)"; mkdir -p $$f.corpus; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$$f. $$f.corpus >$$f.log 2>&1; then \
+			tail -n 40 $$f.log; echo "$${f##*/} failed; full log in $$f.log"; exit 1; \
+		fi; \
+		grep -E '^Done [0-9]+ runs' $$f.log; \
+	done
 
 demo: $(OUTPUT)/aisec-rt
 	$(Q)bash examples/demo.sh $(OUTPUT)/aisec-rt

@@ -30,6 +30,10 @@ const char *format__errno_name(__s64 ret)
 
 	if (ret >= 0)
 		return "";
+	/* Errnos are 1..4095; anything further down would be named after its
+	 * low 32 bits (and -INT64_MIN overflows). */
+	if (ret < -4095)
+		return "E?";
 	name = strerrorname_np((int)-ret);
 	return name ? name : "E?";
 }
@@ -282,8 +286,15 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 		jsonw__obj_close(&w);
 		break;
 	}
-	default:
+	case AISEC_EV_CONNECT:
+	case AISEC_EV_ACCEPT:
+	case AISEC_EV_BIND:
+	case AISEC_EV_LISTEN:
 		json_net(&w, ev);
+		break;
+	default:
+		/* No payload object for kinds rendered elsewhere (payload records):
+		 * their raw member is not a net record. */
 		break;
 	}
 	if (h->flags & AISEC_F_READ_FAIL)
@@ -352,7 +363,10 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 			strbuf__printf(out, " = %lld", (long long)o->ret);
 		break;
 	}
-	default: {
+	case AISEC_EV_CONNECT:
+	case AISEC_EV_ACCEPT:
+	case AISEC_EV_BIND:
+	case AISEC_EV_LISTEN: {
 		const struct aisec_net *n = ev->raw.net;
 		bool remote = ev->kind == AISEC_EV_CONNECT || ev->kind == AISEC_EV_ACCEPT;
 
@@ -382,6 +396,8 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 			strbuf__printf(out, " = %lld", (long long)n->ret);
 		break;
 	}
+	default:
+		break;
 	}
 	if (h->flags & AISEC_F_READ_FAIL)
 		strbuf__puts(out, " [incomplete]");

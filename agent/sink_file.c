@@ -16,13 +16,17 @@ struct sink_file {
 	FILE *fp;
 	char *path;      /* final name; NULL for stdout */
 	char *tmp;       /* temporary name while writing */
+	char *buf;       /* fp's buffer; freed only after fp is closed */
 	int error;       /* first write error, as a positive errno */
 };
+
+#define SINK_BUF_SIZE (1 << 16)
 
 static void destroy(struct sink_file *s)
 {
 	free(s->path);
 	free(s->tmp);
+	free(s->buf);
 	free(s);
 }
 
@@ -71,8 +75,11 @@ struct sink_file *sink_file__open(const char *path, char *err, size_t errlen)
 		rc = errno;
 		goto fail;
 	}
-	/* Large buffer: lines are flushed per batch, not per event. */
-	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
+	/* Large buffer: lines are flushed per batch, not per event. glibc
+	 * ignores the size when it is not given the buffer as well. */
+	s->buf = malloc(SINK_BUF_SIZE);
+	if (s->buf)
+		setvbuf(s->fp, s->buf, _IOFBF, SINK_BUF_SIZE);
 	free(dir);
 	free(base);
 	return s;
