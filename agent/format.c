@@ -12,6 +12,7 @@
 #include "format.h"
 #include "jsonw.h"
 #include "netfmt.h"
+#include "sqllex.h"
 
 void format__rfc3339(char *buf, size_t len, __u64 wall_ns)
 {
@@ -176,6 +177,154 @@ static void json_net(struct jsonw *w, const struct event *ev)
 	jsonw__obj_close(w);
 }
 
+static const char *sql_message_name(const struct sql_event *se)
+{
+	if (!se->q)
+		return "encrypted";
+	switch (se->q->kind) {
+	case SQL_MSG_QUERY:
+		return "query";
+	case SQL_MSG_PARSE:
+		return "parse";
+	case SQL_MSG_EXECUTE:
+		return "execute";
+	case SQL_MSG_INIT_DB:
+		return "init_db";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *sql_outcome_name(enum sql_outcome o)
+{
+	return o == SQL_OUTCOME_OK ? "ok" : o == SQL_OUTCOME_ERROR ? "error" : "unknown";
+}
+
+/* The query text as the --sql-text mode allows; NULL for none. */
+static const char *sql_text(const struct format_ctx *fc, const struct sql_event *se, size_t *len)
+{
+	const struct sql_query *q = se->q;
+
+	if (fc->sql_text == SQL_TEXT_NONE)
+		return NULL;
+	if (fc->sql_text == SQL_TEXT_REDACTED && fc->scratch) {
+		/* Each literal becomes one '?': the result is never longer. */
+		strbuf__reset(fc->scratch);
+		strbuf__append(fc->scratch, q->text, q->text_len);
+		if (fc->scratch->oom)
+			return NULL;
+		*len = sqllex__redact(q->text, q->text_len, se->dialect, fc->scratch->data, fc->scratch->cap);
+		if (*len >= fc->scratch->cap)
+			*len = fc->scratch->cap - 1;
+		return fc->scratch->data;
+	}
+	*len = q->text_len;
+	return q->text;
+}
+
+static void json_sql(struct jsonw *w, const struct format_ctx *fc, const struct sql_event *se)
+{
+	const struct sql_query *q = se->q;
+	const struct sql_session *s = se->s;
+	const char *text;
+	size_t tlen = 0;
+
+	jsonw__obj_open(w, "sql");
+	jsonw__str(w, "dialect", sqlcap__dialect_name(se->dialect));
+	jsonw__str(w, "message", sql_message_name(se));
+	if (q) {
+		text = sql_text(fc, se, &tlen);
+		if (text)
+			jsonw__strn(w, "query", text, tlen);
+		jsonw__bool(w, "query_truncated", q->truncated);
+		jsonw__uint(w, "query_bytes", q->text_total);
+		if (q->kind != SQL_MSG_QUERY && q->kind != SQL_MSG_INIT_DB)
+			jsonw__str(w, "statement", q->statement);
+		if (q->param_count >= 0) {
+			jsonw__int(w, "param_count", q->param_count);
+			if (q->kind == SQL_MSG_EXECUTE && se->dialect == SQL_DIALECT_POSTGRES) {
+				jsonw__arr_open(w, "param_lengths");
+				for (int i = 0; i < q->param_count && i < SQL_MAX_PARAMS; i++)
+					jsonw__int(w, NULL, q->param_lengths[i]);
+				jsonw__arr_close(w);
+				if (q->param_values && fc->sql_text == SQL_TEXT_FULL) {
+					jsonw__arr_open(w, "param_values");
+					for (int i = 0; i < q->param_count && i < SQL_MAX_PARAMS; i++)
+						jsonw__str(w, NULL, q->param_values[i]);
+					jsonw__arr_close(w);
+				}
+			}
+		}
+	}
+	jsonw__str(w, "user", s ? s->user : "");
+	jsonw__str(w, "database", s ? s->database : "");
+	if (s && s->application_name && *s->application_name)
+		jsonw__str(w, "application_name", s->application_name);
+	jsonw__str(w, "server", se->server);
+	jsonw__uint(w, "connection", se->conn_id);
+	jsonw__bool(w, "encrypted", s && s->encrypted);
+	jsonw__bool(w, "startup_seen", s && s->startup_seen);
+	if (q) {
+		jsonw__str(w, "outcome", sql_outcome_name(q->outcome));
+		if (q->outcome == SQL_OUTCOME_ERROR) {
+			jsonw__str(w, "sqlstate", q->sqlstate);
+			if (se->dialect == SQL_DIALECT_MYSQL)
+				jsonw__int(w, "error_code", q->error_code);
+			jsonw__str(w, "error", q->error_message ? q->error_message : "");
+		}
+		if (q->command_tag && *q->command_tag)
+			jsonw__str(w, "command_tag", q->command_tag);
+		if (q->outcome == SQL_OUTCOME_OK)
+			jsonw__uint(w, "rows", q->rows);
+		if (q->ts_response && q->ts_response >= q->ts_request)
+			jsonw__uint(w, "latency_us", (q->ts_response - q->ts_request) / 1000);
+	}
+	jsonw__obj_close(w);
+}
+
+static void text_sql(struct strbuf *out, const struct format_ctx *fc, const struct sql_event *se)
+{
+	const struct sql_query *q = se->q;
+	const struct sql_session *s = se->s;
+	const char *text;
+	size_t tlen = 0;
+
+	strbuf__printf(out, "%s ", sqlcap__dialect_name(se->dialect));
+	if (s && *s->user)
+		strbuf__printf(out, "%s@%s ", s->user, *s->database ? s->database : "?");
+	strbuf__printf(out, "%s %s", se->server, sql_message_name(se));
+	if (!q)
+		return;
+	if (q->kind != SQL_MSG_QUERY && q->kind != SQL_MSG_INIT_DB && *q->statement)
+		strbuf__printf(out, " stmt=%s", q->statement);
+	text = sql_text(fc, se, &tlen);
+	if (text) {
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf__append(&t, text, tlen);
+		strbuf__putc(out, ' ');
+		text_quoted(out, t.data ? t.data : "");
+		strbuf__free(&t);
+	}
+	if (q->truncated)
+		strbuf__printf(out, " [%zu of %zu bytes]", q->text_len, q->text_total);
+	if (q->param_count > 0)
+		strbuf__printf(out, " params=%d", q->param_count);
+	strbuf__printf(out, " = %s", sql_outcome_name(q->outcome));
+	if (q->outcome == SQL_OUTCOME_ERROR) {
+		if (se->dialect == SQL_DIALECT_MYSQL)
+			strbuf__printf(out, " %d", q->error_code);
+		strbuf__printf(out, " %s ", q->sqlstate);
+		text_quoted(out, q->error_message ? q->error_message : "");
+	} else if (q->command_tag && *q->command_tag) {
+		strbuf__printf(out, " %s", q->command_tag);
+	} else if (q->outcome == SQL_OUTCOME_OK) {
+		strbuf__printf(out, " rows=%llu", (unsigned long long)q->rows);
+	}
+	if (q->ts_response && q->ts_response >= q->ts_request)
+		strbuf__printf(out, " (%.3f ms)", (double)(q->ts_response - q->ts_request) / 1e6);
+}
+
 static void json_process(struct jsonw *w, const struct format_ctx *fc, const struct enriched *e)
 {
 	const struct aisec_hdr *h = e->ev->hdr;
@@ -227,10 +376,16 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 	jsonw__str(&w, "schema", FORMAT_EVENT_SCHEMA);
 	jsonw__str(&w, "time", ts);
 	jsonw__uint(&w, "boot_ns", h->ts_ns);
-	jsonw__str(&w, "kind", events__kind_name(ev->kind));
+	jsonw__str(&w, "kind", e->sql ? "sql" : events__kind_name(ev->kind));
 	jsonw__str(&w, "host", fc->host ? fc->host : "");
 	json_process(&w, fc, e);
 
+	if (e->sql) {
+		json_sql(&w, fc, e->sql);
+		jsonw__obj_close(&w);
+		strbuf__putc(out, '\n');
+		return;
+	}
 	switch (ev->kind) {
 	case AISEC_EV_EXEC:
 		jsonw__obj_open(&w, "exec");
@@ -317,7 +472,7 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 	localtime_r(&secs, &tm);
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 	strbuf__printf(out, "%s.%06llu %s%-7s%s ", tbuf, (unsigned long long)(wall % 1000000000ull) / 1000, bold,
-		       events__kind_name(ev->kind), reset);
+		       e->sql ? "sql" : events__kind_name(ev->kind), reset);
 	/* comm is chosen by the traced program (prctl): escaped, so it cannot
 	 * break the line or send terminal escapes. */
 	text_escaped(out, ev->comm);
@@ -326,6 +481,11 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 		strbuf__printf(out, " ctr=%.12s", p->container.id);
 	strbuf__putc(out, ' ');
 
+	if (e->sql) {
+		text_sql(out, fc, e->sql);
+		strbuf__putc(out, '\n');
+		return;
+	}
 	switch (ev->kind) {
 	case AISEC_EV_EXEC:
 		text_quoted(out, ev->filename);

@@ -12,12 +12,21 @@
 
 #include "events.h"
 #include "proc.h"
+#include "sqlcap.h"
 #include "strbuf.h"
 
 #define FORMAT_EVENT_SCHEMA "aisec.event.v1"
 
+enum sql_text_mode {
+	SQL_TEXT_FULL = 0,     /* queries as captured */
+	SQL_TEXT_REDACTED = 1, /* every string and number literal replaced by ? */
+	SQL_TEXT_NONE = 2,     /* no query text at all */
+};
+
 struct format_ctx {
 	const struct proc_cache *procs; /* for ancestry entries; may be NULL */
+	enum sql_text_mode sql_text;
+	struct strbuf *scratch;         /* for redaction; required when sql_text is REDACTED */
 	const char *host;               /* this node's name */
 	__s64 boot_to_wall_ns;          /* add to a boot-time stamp for wall time */
 	bool color;                     /* text: ANSI colours */
@@ -26,7 +35,8 @@ struct format_ctx {
 /* An event with what enrichment found: the process (NULL when unknown) and
  * its ancestors' pids, parent first. */
 struct enriched {
-	const struct event *ev;
+	const struct event *ev;         /* for an sql event: the payload record that completed it */
+	const struct sql_event *sql;    /* non-NULL: this is an sql event */
 	const struct proc_info *proc;
 	__u32 ancestry[PROC_ANCESTRY_MAX];
 	size_t nancestry;

@@ -30,6 +30,15 @@ static const char usage_text[] =
 	"  -d, --duration SECONDS   stop after this long (default: until the tree exits or Ctrl-C)\n"
 	"      --ringbuf-size SIZE  kernel ring buffer size, power of two, K/M suffix (default 8M)\n"
 	"      --poll-ms MS         longest wait before unread records are read (default 100)\n"
+	"  SQL capture (on by default; queries and outcomes on database sockets become sql events):\n"
+	"      --no-sql             do not capture database traffic (read/write are then not hooked)\n"
+	"      --sql-text MODE      full (default), redacted (literals replaced by ?) or none\n"
+	"      --db-port PORT=DIALECT     a TCP port of a database, DIALECT postgres or mysql; repeatable\n"
+	"                                 (default 5432=postgres and 3306=mysql)\n"
+	"      --db-socket GLOB=DIALECT   unix socket paths of a database (glob on the file name); repeatable\n"
+	"                                 (default .s.PGSQL.*=postgres and *mysql*.sock=mysql)\n"
+	"      --payload-bytes N    bytes captured per database syscall, 1..16384 (default 4096)\n"
+	"      --sql-param-values   also report PostgreSQL bind parameter values (default: lengths only)\n"
 	"probe options:\n"
 	"      --json               one JSON object instead of text\n"
 	"common options:\n"
@@ -72,6 +81,10 @@ static int cmd_watch(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },   { "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' }, { "ringbuf-size", required_argument, NULL, 'R' },
 		{ "poll-ms", required_argument, NULL, 'P' },  { "verbose", no_argument, NULL, 'v' },
+		{ "no-sql", no_argument, NULL, 'N' },         { "sql-text", required_argument, NULL, 'T' },
+		{ "db-port", required_argument, NULL, 'D' },  { "db-socket", required_argument, NULL, 'S' },
+		{ "payload-bytes", required_argument, NULL, 'B' },
+		{ "sql-param-values", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +122,47 @@ static int cmd_watch(int argc, char **argv)
 			o.poll_ms = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || o.poll_ms == 0 || o.poll_ms > 10000)
 				return usage_error("--poll-ms must be 1..10000, not '%s'", optarg);
+			break;
+		case 'N':
+			o.no_sql = true;
+			break;
+		case 'T':
+			if (strcmp(optarg, "full") == 0)
+				o.sql_text = SQL_TEXT_FULL;
+			else if (strcmp(optarg, "redacted") == 0)
+				o.sql_text = SQL_TEXT_REDACTED;
+			else if (strcmp(optarg, "none") == 0)
+				o.sql_text = SQL_TEXT_NONE;
+			else
+				return usage_error("--sql-text must be full, redacted or none, not '%s'", optarg);
+			break;
+		case 'D': {
+			unsigned long port = strtoul(optarg, &end, 10);
+			const char *d = *end == '=' ? end + 1 : "";
+
+			if (end == optarg || port == 0 || port > 65535 || o.n_db_ports == LOADER_MAX_DB_PORTS ||
+			    (strcmp(d, "postgres") && strcmp(d, "mysql")))
+				return usage_error("--db-port needs PORT=postgres or PORT=mysql (at most 16), not '%s'",
+						   optarg);
+			o.db_ports[o.n_db_ports].port = (__u16)port;
+			o.db_ports[o.n_db_ports++].dialect = strcmp(d, "postgres") == 0 ? AISEC_DIALECT_POSTGRES
+										 : AISEC_DIALECT_MYSQL;
+			break;
+		}
+		case 'S':
+			if (o.n_db_sockets == SQLCAP_MAX_PATTERNS ||
+			    sqlcap__parse_pattern(optarg, &o.db_sockets[o.n_db_sockets]))
+				return usage_error("--db-socket needs GLOB=postgres or GLOB=mysql (at most 16), not '%s'",
+						   optarg);
+			o.n_db_sockets++;
+			break;
+		case 'B':
+			o.payload_bytes = (__u32)strtoul(optarg, &end, 10);
+			if (*end || end == optarg || o.payload_bytes == 0 || o.payload_bytes > AISEC_PAYLOAD_MAX)
+				return usage_error("--payload-bytes must be 1..16384, not '%s'", optarg);
+			break;
+		case 'V':
+			o.sql_param_values = true;
 			break;
 		case 'v':
 			log__set_level(LOG_DEBUG);

@@ -10,14 +10,19 @@
  *               escapes, B'..'/X'..', U&'...', dollar quotes $$...$$ and
  *               $tag$...$tag$; MySQL backslash escapes in '...' and "...",
  *               "..." as a string, X'..', 0x.., b'..', _charset'...' introducers.
- *   identifiers: bare (letters, digits, _, $ in MySQL, non-ASCII bytes),
+ *   identifiers: bare (letters, digits, _, $ (not first in PostgreSQL), non-ASCII bytes),
  *               "quoted" (PostgreSQL), `backquoted` (MySQL).
  *   comments:   -- to end of line (MySQL: only when followed by space/control
  *               or end), # to end of line (MySQL), slash-star ... star-slash (PostgreSQL nests
- *               them; MySQL slash-star-! version comments are code, not comments).
- *   numbers:    123, 1.5, .5, 1e10, 0x1F (MySQL), 1_000 (PostgreSQL 16 style accepted).
- *   parameters: $1 (PostgreSQL), ? (MySQL), :name.
- *   operators:  multi-char ones kept whole (<=, >=, <>, !=, ||, &&, ::, ->, ->>, :=).
+ *               them; MySQL slash-star-! version comments are code, not comments:
+ *               the opening marker with its version and the closing star-slash
+ *               are COMMENT tokens, what lies between is lexed as code).
+ *   numbers:    123, 1.5, .5, 1e10, 0x1F, 0b101 (MySQL; PostgreSQL 16 too, with
+ *               0o17 and 1_000).
+ *   parameters: $1 (PostgreSQL), ? (MySQL; an operator in PostgreSQL), :name.
+ *   operators:  multi-char ones kept whole (<=, >=, <>, !=, ||, &&, ::, ->, ->>, :=);
+ *               PostgreSQL operators are cut from runs as its server cuts them
+ *               (#>>, @> whole; =-5 is = then - then 5).
  */
 #ifndef AISEC_SQLLEX_H
 #define AISEC_SQLLEX_H
@@ -52,6 +57,7 @@ struct sqllex {
 	size_t len;
 	size_t pos;
 	enum sql_dialect dialect; /* SQL_DIALECT_UNKNOWN lexes as PostgreSQL */
+	unsigned int state;       /* private to the lexer: context carried between tokens */
 };
 
 void sqllex__init(struct sqllex *lx, const char *s, size_t len, enum sql_dialect dialect);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "proc.h"
 #include "sink_file.h"
+#include "sqlcap.h"
 #include "strbuf.h"
 #include "watch.h"
 
@@ -27,13 +28,18 @@ struct watch {
 	const char *procfs;
 	struct loader *ld;
 	struct proc_cache *procs;
+	struct sqlcap *sql;       /* NULL with --no-sql */
 	struct sink_file *out;
 	struct format_ctx fc;
 	struct strbuf line;
 	struct event ev;          /* decoded record; large, so kept here */
+	bool have_ev;             /* ev is the record being handled (for sql events it completes) */
+	struct strbuf scratch;    /* redaction */
 	__u64 counts[AISEC_EV_KIND_MAX];
 	__u64 bad_records;
 	int write_error;          /* first output error (negative errno) */
+	struct sqlcap_stats sql_stats; /* taken when SQL capture is shut down */
+	bool sql_was_on;
 	char host[256];
 };
 
@@ -77,6 +83,63 @@ static void enrich(struct watch *w, struct enriched *e)
 	e->proc = proc_cache__peek(w->procs, h->pid);
 }
 
+/* Format one enriched event and write it. */
+static int emit_line(struct watch *w, const struct enriched *e)
+{
+	int rc;
+
+	if (!w->out)
+		return -EBADF;
+	strbuf__reset(&w->line);
+	if (w->opts->format == WATCH_FORMAT_JSON)
+		format__json(&w->line, &w->fc, e);
+	else
+		format__text(&w->line, &w->fc, e);
+	if (w->line.oom) {
+		w->write_error = -ENOMEM;
+		return -ENOMEM;
+	}
+	rc = sink_file__write(w->out, w->line.data, w->line.len);
+	if (rc)
+		w->write_error = rc;
+	return rc;
+}
+
+/* A completed query (or an encryption notice) from sqlcap. It belongs to the
+ * record being handled; at shutdown there is none, and a header is made up
+ * for the connection's process. */
+static void on_sql(void *ctx, const struct sql_event *se)
+{
+	struct watch *w = ctx;
+	struct enriched e = { .sql = se };
+	struct aisec_hdr h = { 0 };
+	struct event ev = { .hdr = &h };
+	const struct proc_info *p;
+
+	if (w->have_ev && w->ev.hdr->pid == se->pid) {
+		e.ev = &w->ev;
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		h.ts_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+		h.pid = se->pid;
+		h.tid = se->tid;
+		p = proc_cache__peek(w->procs, se->pid);
+		if (p) {
+			h.ppid = p->ppid;
+			h.uid = p->uid;
+			memcpy(ev.comm, p->comm, sizeof(p->comm));
+		}
+		e.ev = &ev;
+	}
+	e.proc = proc_cache__peek(w->procs, se->pid);
+	e.nancestry = proc_cache__ancestry(w->procs, se->pid, e.ancestry, PROC_ANCESTRY_MAX);
+	e.proc = proc_cache__peek(w->procs, se->pid);
+	w->counts[0]++; /* slot 0 counts sql events */
+	emit_line(w, &e);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct watch *w = ctx;
@@ -91,25 +154,30 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	w->counts[w->ev.kind]++;
-	enrich(w, &e);
+	if (w->ev.kind == AISEC_EV_PAYLOAD) {
+		__u8 verdict;
 
-	strbuf__reset(&w->line);
-	if (w->opts->format == WATCH_FORMAT_JSON)
-		format__json(&w->line, &w->fc, &e);
-	else
-		format__text(&w->line, &w->fc, &e);
+		/* Payloads are not printed: their decoded queries are. */
+		if (!w->sql)
+			return 0;
+		w->have_ev = true;
+		if (sqlcap__on_payload(w->sql, w->ev.raw.payload, &verdict) == 1)
+			loader__set_unix_verdict(w->ld, w->ev.raw.payload->unix_path, w->ev.raw.payload->unix_len,
+						 verdict);
+		w->have_ev = false;
+		return w->write_error;
+	}
+	enrich(w, &e);
+	if (w->ev.kind == AISEC_EV_EXIT && w->sql) {
+		/* Queries left pending on its connections come before its exit. */
+		w->have_ev = true;
+		sqlcap__on_exit(w->sql, w->ev.hdr->pid);
+		w->have_ev = false;
+	}
+	rc = emit_line(w, &e);
 	if (w->ev.kind == AISEC_EV_EXIT)
 		proc_cache__on_exit(w->procs, w->ev.hdr->pid);
-	if (w->line.oom) {
-		w->write_error = -ENOMEM;
-		return -ENOMEM;
-	}
-	rc = sink_file__write(w->out, w->line.data, w->line.len);
-	if (rc) {
-		w->write_error = rc;
-		return rc;
-	}
-	return 0;
+	return rc;
 }
 
 /* 'Z' when /proc says the process is a zombie: its exit already happened. */
@@ -182,10 +250,14 @@ static void print_summary(struct watch *w, double secs)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (int k = 1; k < AISEC_EV_KIND_MAX; k++) {
+		if (k == AISEC_EV_PAYLOAD)
+			continue;
 		total += w->counts[k];
 		strbuf__printf(&sb, "%s%s %llu", k > 1 ? ", " : "", events__kind_name(k),
 			       (unsigned long long)w->counts[k]);
 	}
+	total += w->counts[0];
+	strbuf__printf(&sb, ", sql %llu", (unsigned long long)w->counts[0]);
 	log_info("summary: %llu events in %.1f s (%s)", (unsigned long long)total, secs, sb.data ? sb.data : "");
 	if (w->ld && loader__stats(w->ld, st) == 0)
 		log_info("records dropped: %llu (ring buffer full %llu, watch table full %llu); "
@@ -196,14 +268,28 @@ static void print_summary(struct watch *w, double secs)
 			 (unsigned long long)w->bad_records, (unsigned long long)st[AISEC_STAT_WAKEUPS]);
 	log_info("process cache: %zu entries, %llu evicted for space", proc_cache__size(w->procs),
 		 (unsigned long long)proc_cache__evictions(w->procs));
+	if (w->sql_was_on) {
+		const struct sqlcap_stats ss = w->sql_stats;
+
+		log_info("sql: %llu queries on %llu connections from %llu payload records (%llu captured partially); "
+			 "parse errors: %llu; connections closed for space: %llu",
+			 (unsigned long long)ss.queries, (unsigned long long)ss.conns_opened,
+			 (unsigned long long)w->counts[AISEC_EV_PAYLOAD], (unsigned long long)ss.gaps,
+			 (unsigned long long)ss.parse_errors, (unsigned long long)ss.conns_evicted);
+	}
 	strbuf__free(&sb);
 }
 
 int watch__run(const struct watch_opts *opts)
 {
-	struct loader_opts lo = { .ringbuf_bytes = opts->ringbuf_bytes };
+	struct loader_opts lo = {
+		.ringbuf_bytes = opts->ringbuf_bytes,
+		.sql = !opts->no_sql,
+		.payload_bytes = opts->payload_bytes,
+		.n_db_ports = opts->n_db_ports,
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct watch w = { .opts = opts, .line = STRBUF_INIT };
+	struct watch w = { .opts = opts, .line = STRBUF_INIT, .scratch = STRBUF_INIT };
 	unsigned poll_ms = opts->poll_ms ? opts->poll_ms : 100;
 	double start, deadline;
 	char err[512] = "";
@@ -224,6 +310,17 @@ int watch__run(const struct watch_opts *opts)
 		log_err("cannot create the process cache: %s", strerror(errno));
 		return 1;
 	}
+	if (!opts->no_sql) {
+		struct sqlcap_opts so = { .n_patterns = opts->n_db_sockets };
+
+		memcpy(so.patterns, opts->db_sockets, sizeof(so.patterns));
+		so.limits.keep_param_values = opts->sql_param_values;
+		w.sql = sqlcap__new(&so, on_sql, &w);
+		if (!w.sql) {
+			log_err("cannot set up SQL capture: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
 	w.out = sink_file__open(opts->output, err, sizeof(err));
 	if (!w.out) {
 		log_err("%s", err);
@@ -232,8 +329,11 @@ int watch__run(const struct watch_opts *opts)
 	}
 	if (gethostname(w.host, sizeof(w.host) - 1))
 		strcpy(w.host, "unknown");
+	memcpy(lo.db_ports, opts->db_ports, sizeof(lo.db_ports));
 	w.fc = (struct format_ctx){
 		.procs = w.procs,
+		.sql_text = opts->sql_text,
+		.scratch = &w.scratch,
 		.host = w.host,
 		.boot_to_wall_ns = boot_to_wall_ns(),
 		.color = (!opts->output || strcmp(opts->output, "-") == 0) && isatty(STDOUT_FILENO) &&
@@ -298,6 +398,16 @@ int watch__run(const struct watch_opts *opts)
 		log_err("cannot write output: %s", strerror(-w.write_error));
 		goto cleanup;
 	}
+	/* Connections still open: their pending queries are reported now. */
+	if (w.sql) {
+		sqlcap__free_report(w.sql, &w.sql_stats);
+		w.sql_was_on = true;
+		w.sql = NULL;
+	}
+	if (w.write_error) {
+		log_err("cannot write output: %s", strerror(-w.write_error));
+		goto cleanup;
+	}
 	print_summary(&w, now_s() - start);
 	rc = sink_file__commit(w.out, err, sizeof(err));
 	w.out = NULL;
@@ -309,9 +419,11 @@ int watch__run(const struct watch_opts *opts)
 	rc = 0;
 
 cleanup:
+	sqlcap__free(w.sql);
 	sink_file__abort(w.out);
 	loader__free(w.ld);
 	proc_cache__free(w.procs);
 	strbuf__free(&w.line);
+	strbuf__free(&w.scratch);
 	return rc;
 }

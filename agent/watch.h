@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "format.h"
+#include "loader.h"
+#include "sqlcap.h"
+
 enum watch_format {
 	WATCH_FORMAT_TEXT = 0,
 	WATCH_FORMAT_JSON = 1,
@@ -23,6 +27,16 @@ struct watch_opts {
 	unsigned poll_ms;       /* 0 = 100 */
 	size_t proc_cache_max;  /* 0 = 8192 */
 	const char *procfs;     /* NULL = "/proc" */
+
+	/* SQL capture on database sockets */
+	bool no_sql;                       /* do not capture DB traffic */
+	enum sql_text_mode sql_text;       /* default SQL_TEXT_FULL */
+	__u32 payload_bytes;               /* 0 = 4096 */
+	struct loader_db_port db_ports[LOADER_MAX_DB_PORTS];
+	size_t n_db_ports;                 /* 0 = 5432 postgres, 3306 mysql */
+	struct sqlcap_pattern db_sockets[SQLCAP_MAX_PATTERNS];
+	size_t n_db_sockets;               /* 0 = .s.PGSQL.* postgres, *mysql*.sock mysql */
+	bool sql_param_values;             /* report PostgreSQL bind values (off by default) */
 };
 
 /* Run the watch. Returns the process exit code: 0 ok, 1 runtime error, 2 bad
