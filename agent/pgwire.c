@@ -589,6 +589,29 @@ static void stmt_budget(struct pgwire *pw, struct stmt *keep, size_t need)
 	}
 }
 
+/* A named statement's text, allocated to size: the budget counts what is allocated. */
+static void stmt_set_text(struct pgwire *pw, struct stmt *st, const char *text, size_t len)
+{
+	char *p;
+
+	if (len + 1 > st->text_cap) {
+		stmt_budget(pw, st, len + 1);
+		p = realloc(st->text, len + 1);
+		if (p) {
+			pw->named_bytes += len + 1 - st->text_cap;
+			st->text = p;
+			st->text_cap = len + 1;
+		}
+	}
+	st->text_len = 0;
+	if (!st->text_cap)
+		return;
+	len = min_sz(len, st->text_cap - 1);
+	memcpy(st->text, text, len);
+	st->text[len] = '\0';
+	st->text_len = len;
+}
+
 /* Record a Parse: the slot of its statement (replacing one of the same name), or -1 when not tracked. */
 static int stmt_store(struct pgwire *pw, const char *name, size_t len, const char *text, size_t text_len,
 		      size_t text_total, int nparams, const __u32 *types)
@@ -621,27 +644,11 @@ static int stmt_store(struct pgwire *pw, const char *name, size_t len, const cha
 	}
 	st = stmt_at(pw, idx);
 	text_len = min_sz(text_len, pw->lim.max_text);
-	if (idx > 0)
-		stmt_budget(pw, st, text_len + 1 > st->text_cap ? text_len + 1 : st->text_cap);
-	if (text_len + 1 > st->text_cap) {
-		/* exact size: the budget counts what is allocated */
-		char *p = realloc(st->text, text_len + 1);
-
-		if (p) {
-			if (idx > 0)
-				pw->named_bytes += text_len + 1 - st->text_cap;
-			st->text = p;
-			st->text_cap = text_len + 1;
-		}
-	}
-	if (st->text_cap) {
-		text_len = min_sz(text_len, st->text_cap - 1);
-		memcpy(st->text, text, text_len);
-		st->text[text_len] = '\0';
-	} else {
-		text_len = 0;
-	}
-	st->text_len = text_len;
+	if (idx == 0)
+		/* replaced by nearly every query of some drivers: grow, never shrink */
+		st->text_len = store(&st->text, &st->text_cap, text, text_len);
+	else
+		stmt_set_text(pw, st, text, text_len);
 	st->text_total = text_total;
 	st->nparams = nparams;
 	memcpy(st->types, types, sizeof(st->types));
@@ -1490,6 +1497,13 @@ static int skip_gap(struct pgwire *pw, enum sql_dir dir, size_t gap, __u64 ts)
 	return ret;
 }
 
+/*
+ * Decode one syscall's bytes; reports fire from inside the call. 0, also for
+ * every feed once the session is encrypted; -EPROTO after a malformed
+ * message (counted; the rest of this feed is dropped and the direction
+ * resumes at its next feed); -EINVAL for a NULL decoder, an unknown
+ * direction or NULL data with len > 0. total < len is read as total == len.
+ */
 int pgwire__feed(struct pgwire *pw, enum sql_dir dir, const void *data, size_t len, size_t total, __u64 ts)
 {
 	struct stream *s;
@@ -1520,6 +1534,12 @@ int pgwire__feed(struct pgwire *pw, enum sql_dir dir, const void *data, size_t l
 	return 0;
 }
 
+/*
+ * Report every pending request, oldest first: UNKNOWN, or the outcome already
+ * heard for a Query whose ReadyForQuery never came. A request the client was
+ * still sending is reported too (truncated). The decoder stays usable.
+ * Accepts NULL.
+ */
 void pgwire__close(struct pgwire *pw)
 {
 	struct stream *s;
@@ -1537,6 +1557,7 @@ void pgwire__close(struct pgwire *pw)
 	flush_pending(pw);
 }
 
+/* A decoder for one connection; lim and cb are copied (NULL: defaults, no callbacks). NULL and errno on failure. */
 struct pgwire *pgwire__new(const struct sqlwire_limits *lim, const struct sqlwire_callbacks *cb)
 {
 	struct pgwire *pw;
@@ -1574,6 +1595,7 @@ cleanup:
 	return NULL;
 }
 
+/* Free the decoder without reporting what is pending. Accepts NULL. */
 void pgwire__free(struct pgwire *pw)
 {
 	size_t i;
@@ -1603,16 +1625,24 @@ void pgwire__free(struct pgwire *pw)
 	free(pw);
 }
 
+/* The session as known so far; valid until pgwire__free. */
 const struct sql_session *pgwire__session(const struct pgwire *pw)
 {
 	return &pw->session;
 }
 
+/* Copy the counters. */
 void pgwire__stats(const struct pgwire *pw, struct sqlwire_stats *out)
 {
 	*out = pw->stats;
 }
 
+/*
+ * True when the first 8 bytes are the header of a StartupMessage 3.x,
+ * SSLRequest, GSSENCRequest or CancelRequest with a length the server
+ * accepts for it; false with fewer than 8 bytes (a TLS ClientHello is not
+ * PostgreSQL-specific, so direct SSL is not recognised here).
+ */
 bool pgwire__looks_like_startup(const void *data, size_t len)
 {
 	const unsigned char *p = data;

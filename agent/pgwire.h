@@ -17,6 +17,9 @@
  * the server skips to Sync: requests in between are reported UNKNOWN.
  * PARSE is reported when its ParseComplete or error arrives; EXECUTE carries
  * the statement's text when its Parse was seen on this connection.
+ * A Bind only partly captured gives param_lengths -2 for each value it could
+ * not see (param_count stays exact when the count was seen, else -1);
+ * param_values, when kept, has min(param_count, SQL_MAX_PARAMS) entries.
  */
 #ifndef AISEC_PGWIRE_H
 #define AISEC_PGWIRE_H
