@@ -187,3 +187,9 @@ void jsonw__null(struct jsonw *w, const char *key)
 	prefix(w, key);
 	strbuf__puts(w->out, "null");
 }
+
+void jsonw__raw(struct jsonw *w, const char *key, const char *json, size_t n)
+{
+	prefix(w, key);
+	strbuf__append(w->out, json, n);
+}

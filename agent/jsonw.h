@@ -37,6 +37,9 @@ void jsonw__uint(struct jsonw *w, const char *key, uint64_t val);
 void jsonw__bool(struct jsonw *w, const char *key, bool val);
 void jsonw__null(struct jsonw *w, const char *key);
 
+/* A value that is already JSON text (n bytes), written as is. */
+void jsonw__raw(struct jsonw *w, const char *key, const char *json, size_t n);
+
 /* Append the JSON string literal for n bytes of s (quotes included). */
 void jsonw__escape(struct strbuf *out, const char *s, size_t n);
 
