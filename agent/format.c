@@ -207,7 +207,10 @@ static const char *sql_text(const struct format_ctx *fc, const struct sql_event 
 
 	if (fc->sql_text == SQL_TEXT_NONE)
 		return NULL;
-	if (fc->sql_text == SQL_TEXT_REDACTED && fc->scratch) {
+	if (fc->sql_text == SQL_TEXT_REDACTED) {
+		/* Fail closed: without a buffer to redact into, no text at all. */
+		if (!fc->scratch)
+			return NULL;
 		/* Each literal becomes one '?': the result is never longer. */
 		strbuf__reset(fc->scratch);
 		strbuf__append(fc->scratch, q->text, q->text_len);
@@ -290,13 +293,21 @@ static void text_sql(struct strbuf *out, const struct format_ctx *fc, const stru
 	size_t tlen = 0;
 
 	strbuf__printf(out, "%s ", sqlcap__dialect_name(se->dialect));
-	if (s && *s->user)
-		strbuf__printf(out, "%s@%s ", s->user, *s->database ? s->database : "?");
+	/* Names, tags and states come off the wire, written by the watched
+	 * client or its server: escaped like comm, so they cannot break the line. */
+	if (s && *s->user) {
+		text_escaped(out, s->user);
+		strbuf__putc(out, '@');
+		text_escaped(out, *s->database ? s->database : "?");
+		strbuf__putc(out, ' ');
+	}
 	strbuf__printf(out, "%s %s", se->server, sql_message_name(se));
 	if (!q)
 		return;
-	if (q->kind != SQL_MSG_QUERY && q->kind != SQL_MSG_INIT_DB && *q->statement)
-		strbuf__printf(out, " stmt=%s", q->statement);
+	if (q->kind != SQL_MSG_QUERY && q->kind != SQL_MSG_INIT_DB && *q->statement) {
+		strbuf__puts(out, " stmt=");
+		text_escaped(out, q->statement);
+	}
 	text = sql_text(fc, se, &tlen);
 	if (text) {
 		struct strbuf t = STRBUF_INIT;
@@ -314,10 +325,13 @@ static void text_sql(struct strbuf *out, const struct format_ctx *fc, const stru
 	if (q->outcome == SQL_OUTCOME_ERROR) {
 		if (se->dialect == SQL_DIALECT_MYSQL)
 			strbuf__printf(out, " %d", q->error_code);
-		strbuf__printf(out, " %s ", q->sqlstate);
+		strbuf__putc(out, ' ');
+		text_escaped(out, q->sqlstate);
+		strbuf__putc(out, ' ');
 		text_quoted(out, q->error_message ? q->error_message : "");
 	} else if (q->command_tag && *q->command_tag) {
-		strbuf__printf(out, " %s", q->command_tag);
+		strbuf__putc(out, ' ');
+		text_escaped(out, q->command_tag);
 	} else if (q->outcome == SQL_OUTCOME_OK) {
 		strbuf__printf(out, " rows=%llu", (unsigned long long)q->rows);
 	}

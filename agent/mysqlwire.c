@@ -101,7 +101,6 @@
 #define SESSION_TRACK_SCHEMA 1
 
 /* COM_STMT_EXECUTE flags. */
-#define CURSOR_TYPE_MASK 0x07
 #define PARAMETER_COUNT_AVAILABLE 0x08
 /* COM_STMT_BULK_EXECUTE flags. */
 #define BULK_SEND_TYPES 128
@@ -163,19 +162,19 @@ enum resp_state {
 
 struct msg {
 	const unsigned char *p;
-	size_t kept;            /* bytes at p: a prefix of the payload */
-	size_t total;           /* payload length on the wire */
-	unsigned char seq;      /* first packet's sequence id */
+	size_t kept;		/* bytes at p: a prefix of the payload */
+	size_t total;		/* payload length on the wire */
+	unsigned char seq;	/* first packet's sequence id */
 	unsigned char last_seq; /* last packet's */
 };
 
 struct reader {
 	unsigned char hdr[4];
 	unsigned int hdr_have; /* header bytes collected */
-	bool in_body;          /* inside a packet's payload */
-	bool in_msg;           /* a message is being assembled (spans feeds or packets) */
-	bool holed;            /* bytes of that message were not captured */
-	bool lost;             /* sync lost: resume at a later feed */
+	bool in_body;	       /* inside a packet's payload */
+	bool in_msg;	       /* a message is being assembled (spans feeds or packets) */
+	bool holed;	       /* bytes of that message were not captured */
+	bool lost;	       /* sync lost: resume at a later feed */
 	unsigned char seq;     /* current (last) packet's sequence id */
 	unsigned char first_seq;
 	size_t pkt_len;
@@ -192,7 +191,7 @@ struct pending {
 	unsigned char cmd;
 	int kind; /* enum sql_msg_kind, 0: followed but not reported */
 	enum resp_state rs;
-	bool started;      /* response bytes seen or lost */
+	bool started;	   /* response bytes seen or lost */
 	bool rows_unknown; /* rows of the response were lost */
 	bool stmt_known;   /* stmt_id valid */
 	unsigned char next_seq;
@@ -1235,6 +1234,9 @@ static int resp_err(struct mysqlwire *mw, const struct msg *m, __u64 ts)
 	/* MariaDB progress report (CLIENT_PROGRESS), not an error. */
 	if (e.code == 0xffff)
 		return 0;
+	/* MariaDB: statement id -1 no longer names one after a failed prepare. */
+	if (head(mw)->cmd == COM_STMT_PREPARE)
+		mw->last_prep_known = false;
 	complete(mw, SQL_OUTCOME_ERROR, &e, ts);
 	return 0;
 }
@@ -1250,8 +1252,6 @@ static int resp_end(struct mysqlwire *mw, struct pending *h, const struct msg *m
 			return -EPROTO;
 		apply_ok(mw, &ok);
 		status = ok.status;
-		if (mw->eof_mode == EOF_UNKNOWN && h->rs == RS_ROWS)
-			mw->eof_mode = EOF_DEPRECATED;
 	} else if (m->kept >= 5) {
 		status = (unsigned int)le(m->p + 3, 2);
 	}
@@ -1309,8 +1309,7 @@ static int resp_prepare_ok(struct mysqlwire *mw, struct pending *h, const struct
 
 static bool trailer_done(const struct trailer *tr)
 {
-	return tr->group >= 2 ||
-	       (tr->group == 1 && !tr->left[1] && tr->eof[1] == TR_NO);
+	return tr->group >= 2 || (tr->group == 1 && !tr->left[1] && tr->eof[1] == TR_NO);
 }
 
 /* A definition following a prepare OK: true when m was one. */
@@ -1664,7 +1663,7 @@ static int on_server(struct mysqlwire *mw, const struct msg *m, __u64 ts)
 		if (m->seq == 0 && m->kept && m->p[0] == 0x0a && !parse_greeting(mw, m))
 			return 0;
 		if (m->seq == 0 && m->kept && m->p[0] == 0xff)
-			return 0; /* connection refused before the greeting */
+			return 0;	/* connection refused before the greeting */
 		mw->phase = PH_COMMAND; /* joined mid-stream */
 		return on_response(mw, m, ts);
 	case PH_AUTH:
@@ -1681,12 +1680,12 @@ static int on_server(struct mysqlwire *mw, const struct msg *m, __u64 ts)
 static bool valid_command(unsigned int c)
 {
 	switch (c) {
-	case 0x00: /* COM_SLEEP */
-	case 0x0b: /* COM_CONNECT */
-	case 0x0f: /* COM_TIME */
-	case 0x10: /* COM_DELAYED_INSERT */
-	case 0x14: /* COM_CONNECT_OUT */
-	case 0x1d: /* COM_DAEMON */
+	case 0x00:	      /* COM_SLEEP */
+	case 0x0b:	      /* COM_CONNECT */
+	case 0x0f:	      /* COM_TIME */
+	case 0x10:	      /* COM_DELAYED_INSERT */
+	case 0x14:	      /* COM_CONNECT_OUT */
+	case 0x1d:	      /* COM_DAEMON */
 		return false; /* server-internal */
 	default:
 		return c <= COM_RESET_CONNECTION || c == COM_STMT_BULK_EXECUTE;
@@ -1845,6 +1844,7 @@ static int command(struct mysqlwire *mw, const struct msg *m, __u64 ts)
 	struct stmt *st;
 	unsigned char c;
 	size_t off;
+	int r;
 
 	/* LOCAL INFILE contents, and change-user authentication data, continue
 	 * the command's sequence. */
@@ -1890,13 +1890,14 @@ static int command(struct mysqlwire *mw, const struct msg *m, __u64 ts)
 		mw->phase = PH_OPAQUE; /* a replication stream from here */
 		return 0;
 	case COM_QUERY:
-		if (query_offset(mw, m, &off) < 0)
+		r = query_offset(mw, m, &off);
+		if (r < 0)
 			return -EPROTO;
 		p = push(mw, c, SQL_MSG_QUERY, m, ts);
-		if (p && off <= m->kept)
+		if (p && !r)
 			pend_text(mw, p, m->p + off, m->kept - off, m->total - off);
 		else if (p)
-			pend_text(mw, p, "", 0, m->total - 1);
+			pend_text(mw, p, "", 0, m->total - 1); /* attributes not captured whole */
 		return 0;
 	case COM_INIT_DB:
 	case COM_STMT_PREPARE:

@@ -59,13 +59,14 @@ int sqlcap__parse_pattern(char *arg, struct sqlcap_pattern *p)
 
 	if (!eq || eq == arg)
 		return -EINVAL;
-	*eq = '\0';
+	/* arg is cut only on success: a caller's error message quotes it whole. */
 	if (strcmp(eq + 1, "postgres") == 0 || strcmp(eq + 1, "postgresql") == 0)
 		p->dialect = SQL_DIALECT_POSTGRES;
 	else if (strcmp(eq + 1, "mysql") == 0 || strcmp(eq + 1, "mariadb") == 0)
 		p->dialect = SQL_DIALECT_MYSQL;
 	else
 		return -EINVAL;
+	*eq = '\0';
 	p->glob = arg;
 	return 0;
 }
