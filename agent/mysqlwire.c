@@ -2037,6 +2037,11 @@ resync:
 
 /* ---- interface ---- */
 
+/*
+ * A decoder for one connection. lim may be NULL, and zero fields take the
+ * defaults of sqlwire.h; callbacks are copied. Allocates only this struct:
+ * buffers come when traffic needs them. NULL and errno = ENOMEM on failure.
+ */
 struct mysqlwire *mysqlwire__new(const struct sqlwire_limits *lim, const struct sqlwire_callbacks *cb)
 {
 	struct mysqlwire *mw = calloc(1, sizeof(*mw));
@@ -2068,6 +2073,7 @@ struct mysqlwire *mysqlwire__new(const struct sqlwire_limits *lim, const struct 
 	return mw;
 }
 
+/* Frees everything without reporting pending commands. Accepts NULL. */
 void mysqlwire__free(struct mysqlwire *mw)
 {
 	size_t i;
@@ -2085,6 +2091,13 @@ void mysqlwire__free(struct mysqlwire *mw)
 	free(mw);
 }
 
+/*
+ * One syscall's bytes: len captured at data, total moved. Reports are made
+ * from inside, through the callbacks. 0; -EPROTO after a malformed packet
+ * (counted in parse_errors; that direction resumes at a later feed);
+ * -EINVAL for a NULL decoder, an unknown direction, NULL data with len > 0,
+ * or total < len (nothing is decoded then).
+ */
 int mysqlwire__feed(struct mysqlwire *mw, enum sql_dir dir, const void *data, size_t len, size_t total, __u64 ts)
 {
 	struct reader *r;
@@ -2114,6 +2127,8 @@ int mysqlwire__feed(struct mysqlwire *mw, enum sql_dir dir, const void *data, si
 	return 0;
 }
 
+/* Every command still awaiting its response is reported UNKNOWN, oldest
+ * first; a second call reports nothing. Accepts NULL. */
 void mysqlwire__close(struct mysqlwire *mw)
 {
 	if (!mw)
@@ -2123,11 +2138,13 @@ void mysqlwire__close(struct mysqlwire *mw)
 	mw->tr.active = false;
 }
 
+/* The session as known so far, valid until mysqlwire__free; NULL for NULL. */
 const struct sql_session *mysqlwire__session(const struct mysqlwire *mw)
 {
 	return mw ? &mw->session : NULL;
 }
 
+/* Counters since mysqlwire__new into *out (zeros for a NULL decoder). */
 void mysqlwire__stats(const struct mysqlwire *mw, struct sqlwire_stats *out)
 {
 	if (!out)
@@ -2138,6 +2155,12 @@ void mysqlwire__stats(const struct mysqlwire *mw, struct sqlwire_stats *out)
 		memset(out, 0, sizeof(*out));
 }
 
+/*
+ * Whether the first bytes a server sent start a HandshakeV10: sequence 0,
+ * protocol 10, a plausible payload length, and a server version of
+ * printable characters starting with a digit, NUL-terminated inside the
+ * payload (or cut by the end of what was captured).
+ */
 bool mysqlwire__looks_like_greeting(const void *data, size_t len)
 {
 	const unsigned char *p = data;
