@@ -21,9 +21,9 @@ endif
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	-Iinclude -Iagent -I$(OUTPUT) $(SAN_FLAGS) \
-	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"'
+	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"' -DAISEC_RULES_DIR='"$(PREFIX)/share/aisec-rt/rules"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lcjson -lcap
+LDLIBS := -lbpf -lelf -lz -lcjson -lxxhash -lcap
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(VMLINUX_DIR) -Ibpf/lib -Iinclude
 
@@ -45,9 +45,9 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst agent/%.c,$(OUTPUT)/fuzz/agent/%.o,$(filter-out agent/loader.c,$(AGENT_SRCS)))
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sanitize-recover=all
 
-DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
+DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
-	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 openssl
+	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl
 
 ifeq ($(V),1)
 Q =
@@ -64,11 +64,21 @@ endif
 all: $(OUTPUT)/aisec-rt
 
 # Every Debian package the build, the tests and the demo need; quiet when present.
+# Then the npm tools the tests run (tests/tools: the SARIF Multitool), exactly as
+# pinned by its package-lock.json; reinstalled only when the lock file changed.
+# npm comes from Debian only when there is none (NodeSource's nodejs ships its own).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@if ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.aisec-lock; then \
+		echo "installing: tests/tools (npm ci)"; \
+		cd tests/tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null && \
+		cp package-lock.json node_modules/.aisec-lock; \
 	fi
 
 # Regenerate the checked-in vmlinux.h from this machine's BTF.
@@ -144,7 +154,7 @@ $(OUTPUT)/fuzz/libaisec.a: $(FUZZ_OBJS)
 
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libaisec.a
 	$(call msg,LD-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -lxxhash -o $@
 
 # Every libFuzzer target for FUZZ_SECONDS each. Corpus, log and any crash
 # input are kept next to the binary ($(OUTPUT)/fuzz/<name>.corpus, .log, .crash-*).

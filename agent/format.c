@@ -577,3 +577,94 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 		strbuf__puts(out, " [incomplete]");
 	strbuf__putc(out, '\n');
 }
+
+static void json_cwes(struct jsonw *w, const char *key, const int *cwes, size_t n)
+{
+	jsonw__arr_open(w, key);
+	for (size_t i = 0; i < n; i++)
+		jsonw__int(w, NULL, cwes[i]);
+	jsonw__arr_close(w);
+}
+
+void format__evidence_json(struct strbuf *out, const struct format_ctx *fc, const struct format_service *svc,
+			   const struct correlate_evidence *ev, __u64 wall_ns, const char *event_json, size_t n)
+{
+	const struct finding *f = ev->finding;
+	struct jsonw w;
+	char ts[48];
+
+	format__rfc3339(ts, sizeof(ts), wall_ns);
+	jsonw__init(&w, out);
+	jsonw__obj_open(&w, NULL);
+	jsonw__str(&w, "schema", FORMAT_EVIDENCE_SCHEMA);
+	jsonw__str(&w, "time", ts);
+	jsonw__str(&w, "host", fc->host ? fc->host : "");
+	jsonw__obj_open(&w, "agent");
+	jsonw__str(&w, "version", AISEC_VERSION);
+	jsonw__obj_close(&w);
+	jsonw__obj_open(&w, "service");
+	jsonw__uint(&w, "pid", svc ? svc->pid : 0);
+	jsonw__str(&w, "comm", svc && svc->comm ? svc->comm : "");
+	jsonw__str(&w, "exe", svc && svc->exe ? svc->exe : "");
+	jsonw__obj_close(&w);
+	if (f) {
+		jsonw__obj_open(&w, "finding");
+		jsonw__str(&w, "tool", f->tool);
+		jsonw__str(&w, "rule_id", f->rule_id);
+		json_cwes(&w, "cwe", f->cwes, f->ncwes);
+		jsonw__str(&w, "uri", f->uri);
+		jsonw__int(&w, "line", f->start_line);
+		jsonw__str(&w, "fingerprint", f->fingerprint);
+		jsonw__str(&w, "sarif_file", f->file);
+		jsonw__str(&w, "level", f->level);
+		jsonw__str(&w, "message", f->message);
+		jsonw__obj_close(&w);
+	} else {
+		jsonw__null(&w, "finding");
+	}
+	jsonw__str(&w, "status", finding__status_name(ev->status));
+	jsonw__str(&w, "previous_status", finding__status_name(ev->previous));
+	jsonw__str(&w, "detector", ev->detector);
+	json_cwes(&w, "cwe", ev->cwes, ev->ncwes);
+	jsonw__str(&w, "reason", ev->reason);
+	jsonw__int(&w, "confidence", ev->confidence);
+	jsonw__str(&w, "severity", ev->severity ? ev->severity : "");
+	jsonw__arr_open(&w, "events");
+	if (event_json && n)
+		jsonw__raw(&w, NULL, event_json, n);
+	jsonw__arr_close(&w);
+	jsonw__obj_close(&w);
+	strbuf__putc(out, '\n');
+}
+
+void format__evidence_text(struct strbuf *out, const struct format_ctx *fc, const struct correlate_evidence *ev,
+			   __u64 wall_ns)
+{
+	const struct finding *f = ev->finding;
+	const char *hi = fc->color ? (ev->status == FINDING_CONFIRMED ? "\033[1;31m" : "\033[1;33m") : "";
+	const char *reset = fc->color ? "\033[0m" : "";
+	time_t secs = (time_t)(wall_ns / 1000000000ull);
+	char tbuf[16];
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	strbuf__printf(out, "%s.%06llu %s>>> EVIDENCE %s%s", tbuf, (unsigned long long)(wall_ns % 1000000000ull) / 1000,
+		       hi, finding__status_name(ev->status), reset);
+	for (size_t i = 0; i < ev->ncwes; i++)
+		strbuf__printf(out, "%sCWE-%d", i ? "," : " ", ev->cwes[i]);
+	if (f) {
+		strbuf__puts(out, " ");
+		text_escaped(out, f->uri);
+		strbuf__printf(out, ":%d (", f->start_line);
+		text_escaped(out, f->tool);
+		strbuf__putc(out, ' ');
+		text_escaped(out, f->rule_id);
+		strbuf__putc(out, ')');
+	} else {
+		strbuf__puts(out, " no static finding");
+	}
+	strbuf__printf(out, " [%s, confidence %d]: ", ev->detector, ev->confidence);
+	text_escaped(out, ev->reason);
+	strbuf__putc(out, '\n');
+}

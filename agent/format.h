@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "correlate.h"
 #include "events.h"
 #include "proc.h"
 #include "sqlcap.h"
@@ -47,6 +48,24 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 
 /* Append one human-readable line and a newline. */
 void format__text(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e);
+
+#define FORMAT_EVIDENCE_SCHEMA "aisec.evidence.v1"
+
+/* The watched service, as evidence records name it. */
+struct format_service {
+	__u32 pid;
+	const char *comm;
+	const char *exe;
+};
+
+/* Append one aisec.evidence.v1 object and a newline. event_json: the JSON
+ * object of the event that proves it (n bytes, no newline), or NULL. */
+void format__evidence_json(struct strbuf *out, const struct format_ctx *fc, const struct format_service *svc,
+			   const struct correlate_evidence *ev, __u64 wall_ns, const char *event_json, size_t n);
+
+/* Append one highlighted text line for an evidence record and a newline. */
+void format__evidence_text(struct strbuf *out, const struct format_ctx *fc, const struct correlate_evidence *ev,
+			   __u64 wall_ns);
 
 /* "O_RDONLY|O_CREAT|O_CLOEXEC" for open(2) flags; unknown bits as 0x... */
 void format__open_flags(char *buf, size_t len, __u64 flags);

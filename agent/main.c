@@ -14,6 +14,8 @@
 
 #include "log.h"
 #include "probe.h"
+#include "rules.h"
+#include "triage.h"
 #include "watch.h"
 
 static const char usage_text[] =
@@ -22,6 +24,8 @@ static const char usage_text[] =
 	"commands:\n"
 	"  watch <pid>    trace a process and every descendant, print their events\n"
 	"  probe          report what this kernel and this process can trace\n"
+	"  rules check DIR  validate the rule files in DIR: every error, then a summary\n"
+	"  triage         write runtime evidence into SARIF findings (and OpenVEX)\n"
 	"  version        print the version\n"
 	"\n"
 	"watch options:\n"
@@ -39,6 +43,17 @@ static const char usage_text[] =
 	"                                 (default .s.PGSQL.*=postgres and *mysql*.sock=mysql)\n"
 	"      --payload-bytes N    bytes captured per database syscall, 1..16384 (default 4096)\n"
 	"      --sql-param-values   also report PostgreSQL bind parameter values (default: lengths only)\n"
+	"  static findings (SARIF) and detection:\n"
+	"      --findings FILE      SARIF 2.1.0 file of static findings to prove or disprove; repeatable\n"
+	"      --rules DIR          detector rules (default: $AISEC_RULES_DIR, ./rules, then the installed ones)\n"
+	"      --source-root DIR    directory the SARIF uris are relative to (also the root for path traversal)\n"
+	"      --evidence FILE      also write the evidence records (aisec.evidence.v1 NDJSON) to FILE\n"
+	"triage options:\n"
+	"      --findings FILE      SARIF 2.1.0 file of static findings; repeatable, at least one\n"
+	"      --evidence FILE      aisec.evidence.v1 NDJSON (watch output; other records are skipped)\n"
+	"  -o, --output FILE        the annotated SARIF (appears complete or not at all)\n"
+	"      --vex FILE           also write an OpenVEX 0.2.0 document, one statement per finding\n"
+	"      --vex-product IRI    the product the VEX statements are about (e.g. a purl)\n"
 	"probe options:\n"
 	"      --json               one JSON object instead of text\n"
 	"common options:\n"
@@ -85,6 +100,8 @@ static int cmd_watch(int argc, char **argv)
 		{ "db-port", required_argument, NULL, 'D' },  { "db-socket", required_argument, NULL, 'S' },
 		{ "payload-bytes", required_argument, NULL, 'B' },
 		{ "sql-param-values", no_argument, NULL, 'V' },
+		{ "findings", required_argument, NULL, 'F' }, { "rules", required_argument, NULL, 'r' },
+		{ "source-root", required_argument, NULL, 's' }, { "evidence", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,6 +181,20 @@ static int cmd_watch(int argc, char **argv)
 		case 'V':
 			o.sql_param_values = true;
 			break;
+		case 'F':
+			if (o.n_findings == ANALYZE_MAX_FINDINGS_FILES)
+				return usage_error("at most 16 --findings files, not more ('%s')", optarg);
+			o.findings[o.n_findings++] = optarg;
+			break;
+		case 'r':
+			o.rules_dir = optarg;
+			break;
+		case 's':
+			o.source_root = optarg;
+			break;
+		case 'e':
+			o.evidence_path = optarg;
+			break;
 		case 'v':
 			log__set_level(LOG_DEBUG);
 			break;
@@ -220,6 +251,94 @@ static int cmd_probe(int argc, char **argv)
 	return probe__report(stdout, json);
 }
 
+static int cmd_triage(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "findings", required_argument, NULL, 'F' }, { "evidence", required_argument, NULL, 'E' },
+		{ "output", required_argument, NULL, 'o' },   { "vex", required_argument, NULL, 'X' },
+		{ "vex-product", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },        { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+	};
+	struct triage_opts o = { 0 };
+	const char **files;
+	int c, rc;
+
+	/* At most one --findings per argument. */
+	files = calloc((size_t)argc, sizeof(*files));
+	if (!files)
+		return 1;
+	o.findings = files;
+	while ((c = getopt_long(argc, argv, "o:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			files[o.nfindings++] = optarg;
+			break;
+		case 'E':
+			if (o.evidence) {
+				free(files);
+				return usage_error("--evidence given twice ('%s'): merge the files into one", optarg);
+			}
+			o.evidence = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'X':
+			o.vex = optarg;
+			break;
+		case 'p':
+			o.vex_product = optarg;
+			break;
+		case 'v':
+			log__set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log__set_level(LOG_ERR);
+			break;
+		case 'h':
+			free(files);
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			free(files);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		rc = usage_error("unexpected argument '%s'", argv[optind]);
+	else if (!o.nfindings)
+		rc = usage_error("%s", "triage needs --findings FILE.sarif (one or more)");
+	else if (!o.evidence)
+		rc = usage_error("%s", "triage needs --evidence FILE.ndjson");
+	else if (!o.output)
+		rc = usage_error("%s", "triage needs -o OUT.sarif");
+	else if (o.vex && (strcmp(o.vex, o.output) == 0 || strcmp(o.vex, "-") == 0))
+		rc = usage_error("--vex needs a file other than -o's, not '%s'", o.vex);
+	else
+		rc = triage__run(&o);
+	free(files);
+	return rc;
+}
+
+/* `rules check DIR`: exit 0 when DIR is valid, 2 otherwise (errors on stdout). */
+static int cmd_rules(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc < 2)
+		return usage_error("%s", "rules needs a subcommand: rules check DIR");
+	if (strcmp(argv[1], "check") != 0)
+		return usage_error("unknown rules subcommand '%s' (known: check)", argv[1]);
+	if (argc < 3)
+		return usage_error("%s", "rules check needs a directory");
+	if (argc > 3)
+		return usage_error("unexpected argument '%s'", argv[3]);
+	return rules__check(argv[2], stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -234,6 +353,10 @@ int main(int argc, char **argv)
 		return cmd_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1);
+	if (strcmp(cmd, "rules") == 0)
+		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(cmd, "triage") == 0)
+		return cmd_triage(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("aisec-rt %s (git %s, libbpf %s, event schema aisec.event.v1, ABI %d)\n", AISEC_VERSION,
 		       AISEC_GIT_REV, libbpf_version_string(), AISEC_ABI_VERSION);

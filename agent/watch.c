@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "events.h"
 #include "format.h"
 #include "loader.h"
@@ -29,7 +30,12 @@ struct watch {
 	struct loader *ld;
 	struct proc_cache *procs;
 	struct sqlcap *sql;       /* NULL with --no-sql */
+	struct analyze *an;       /* NULL when no rules were found and none were asked for */
 	struct sink_file *out;
+	struct sink_file *evidence; /* --evidence, or NULL */
+	struct strbuf evline;     /* evidence being written */
+	struct strbuf cause;      /* JSON of the event behind an evidence */
+	double start;             /* now_s() when watching began */
 	struct format_ctx fc;
 	struct strbuf line;
 	struct event ev;          /* decoded record; large, so kept here */
@@ -105,6 +111,49 @@ static int emit_line(struct watch *w, const struct enriched *e)
 	return rc;
 }
 
+/* Wall-clock ns of an event. */
+static __u64 wall_of(const struct watch *w, const struct enriched *e)
+{
+	return e->ev->hdr->ts_ns + (__u64)w->fc.boot_to_wall_ns;
+}
+
+/* One evidence record: to the main output (JSON or a highlighted line) and,
+ * as JSON, to --evidence. */
+static void on_evidence(void *ctx, const struct correlate_evidence *ev, const struct enriched *cause, __u64 wall_ns)
+{
+	struct watch *w = ctx;
+	const struct proc_info *svc = proc_cache__peek(w->procs, w->opts->pid);
+	struct format_service s = {
+		.pid = w->opts->pid,
+		.comm = svc ? svc->comm : "",
+		.exe = svc ? svc->exe : "",
+	};
+	int rc;
+
+	strbuf__reset(&w->cause);
+	format__json(&w->cause, &w->fc, cause);
+	if (w->cause.len && w->cause.data[w->cause.len - 1] == '\n')
+		w->cause.len--;
+	strbuf__reset(&w->evline);
+	format__evidence_json(&w->evline, &w->fc, &s, ev, wall_ns, w->cause.data, w->cause.len);
+	if (w->evidence) {
+		rc = sink_file__write(w->evidence, w->evline.data, w->evline.len);
+		if (rc && !w->write_error)
+			w->write_error = rc;
+	}
+	if (w->opts->format != WATCH_FORMAT_JSON) {
+		strbuf__reset(&w->evline);
+		format__evidence_text(&w->evline, &w->fc, ev, wall_ns);
+	}
+	if (w->evline.oom) {
+		w->write_error = -ENOMEM;
+		return;
+	}
+	rc = sink_file__write(w->out, w->evline.data, w->evline.len);
+	if (rc && !w->write_error)
+		w->write_error = rc;
+}
+
 /* A completed query (or an encryption notice) from sqlcap. It belongs to the
  * record being handled; at shutdown there is none, and a header is made up
  * for the connection's process. */
@@ -138,6 +187,8 @@ static void on_sql(void *ctx, const struct sql_event *se)
 	e.proc = proc_cache__peek(w->procs, se->pid);
 	w->counts[0]++; /* slot 0 counts sql events */
 	emit_line(w, &e);
+	if (w->an)
+		analyze__on_sql(w->an, &e, wall_of(w, &e));
 }
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -175,9 +226,11 @@ static int on_record(void *ctx, const void *data, size_t size)
 		w->have_ev = false;
 	}
 	rc = emit_line(w, &e);
+	if (w->an && !rc)
+		analyze__on_event(w->an, &e, wall_of(w, &e), now_s() - w->start);
 	if (w->ev.kind == AISEC_EV_EXIT)
 		proc_cache__on_exit(w->procs, w->ev.hdr->pid);
-	return rc;
+	return rc ? rc : w->write_error;
 }
 
 /* 'Z' when /proc says the process is a zombie: its exit already happened. */
@@ -289,7 +342,13 @@ int watch__run(const struct watch_opts *opts)
 		.n_db_ports = opts->n_db_ports,
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct watch w = { .opts = opts, .line = STRBUF_INIT, .scratch = STRBUF_INIT };
+	struct watch w = {
+		.opts = opts,
+		.line = STRBUF_INIT,
+		.scratch = STRBUF_INIT,
+		.evline = STRBUF_INIT,
+		.cause = STRBUF_INIT,
+	};
 	unsigned poll_ms = opts->poll_ms ? opts->poll_ms : 100;
 	double start, deadline;
 	char err[512] = "";
@@ -318,6 +377,37 @@ int watch__run(const struct watch_opts *opts)
 		w.sql = sqlcap__new(&so, on_sql, &w);
 		if (!w.sql) {
 			log_err("cannot set up SQL capture: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+	{
+		struct analyze_opts ao = {
+			.rules_dir = opts->rules_dir,
+			.n_findings = opts->n_findings,
+			.source_root = opts->source_root,
+			.service_pid = opts->pid,
+		};
+		int code;
+
+		memcpy(ao.findings, opts->findings, sizeof(ao.findings));
+		/* Without findings or rules asked for, a missing rules directory
+		 * only means no detection. */
+		if (!opts->n_findings && !opts->rules_dir && access(analyze__rules_dir(NULL), R_OK | X_OK)) {
+			log_info("no rules directory at %s: events only, no detection", analyze__rules_dir(NULL));
+		} else {
+			w.an = analyze__new(&ao, on_evidence, &w, &code, err, sizeof(err));
+			if (!w.an) {
+				log_err("%s", err);
+				rc = code;
+				goto cleanup;
+			}
+		}
+	}
+	if (opts->evidence_path) {
+		w.evidence = sink_file__open(opts->evidence_path, err, sizeof(err));
+		if (!w.evidence) {
+			log_err("%s", err);
+			rc = 2;
 			goto cleanup;
 		}
 	}
@@ -362,6 +452,7 @@ int watch__run(const struct watch_opts *opts)
 	log_info("watching pid %u and %d descendant(s); Ctrl-C to stop", opts->pid, ntree - 1);
 
 	start = now_s();
+	w.start = start;
 	deadline = opts->duration_s > 0 ? start + opts->duration_s : 0;
 	for (;;) {
 		n = loader__poll(w.ld, poll_ms);
@@ -408,7 +499,18 @@ int watch__run(const struct watch_opts *opts)
 		log_err("cannot write output: %s", strerror(-w.write_error));
 		goto cleanup;
 	}
+	if (w.an)
+		analyze__print_table(w.an, stderr);
 	print_summary(&w, now_s() - start);
+	if (w.evidence) {
+		rc = sink_file__commit(w.evidence, err, sizeof(err));
+		w.evidence = NULL;
+		if (rc) {
+			log_err("%s", err);
+			rc = 1;
+			goto cleanup;
+		}
+	}
 	rc = sink_file__commit(w.out, err, sizeof(err));
 	w.out = NULL;
 	if (rc) {
@@ -420,10 +522,14 @@ int watch__run(const struct watch_opts *opts)
 
 cleanup:
 	sqlcap__free(w.sql);
+	analyze__free(w.an);
+	sink_file__abort(w.evidence);
 	sink_file__abort(w.out);
 	loader__free(w.ld);
 	proc_cache__free(w.procs);
 	strbuf__free(&w.line);
 	strbuf__free(&w.scratch);
+	strbuf__free(&w.evline);
+	strbuf__free(&w.cause);
 	return rc;
 }

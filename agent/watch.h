@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "analyze.h"
 #include "format.h"
 #include "loader.h"
 #include "sqlcap.h"
@@ -37,6 +38,13 @@ struct watch_opts {
 	struct sqlcap_pattern db_sockets[SQLCAP_MAX_PATTERNS];
 	size_t n_db_sockets;               /* 0 = .s.PGSQL.* postgres, *mysql*.sock mysql */
 	bool sql_param_values;             /* report PostgreSQL bind values (off by default) */
+
+	/* Static findings and detection */
+	const char *findings[ANALYZE_MAX_FINDINGS_FILES]; /* SARIF files */
+	size_t n_findings;
+	const char *rules_dir;             /* NULL: default search (see analyze.h) */
+	const char *source_root;           /* root the SARIF uris are relative to */
+	const char *evidence_path;         /* also write evidence records here (NDJSON) */
 };
 
 /* Run the watch. Returns the process exit code: 0 ok, 1 runtime error, 2 bad

@@ -1,87 +1,117 @@
 #!/usr/bin/env bash
-# make demo: start a deliberately vulnerable service, watch it with aisec-rt,
-# send benign requests and then two attacks, and show what the agent saw.
-# Usage: examples/demo.sh [path/to/aisec-rt]
+# make demo: a deliberately vulnerable Flask service on PostgreSQL, its static
+# findings (SARIF), aisec-rt watching it from its first instruction, benign
+# traffic, then four attacks, and the table of which findings were proven.
+#
+# Usage: examples/demo.sh [path/to/aisec-rt] [--benign-only] [--evidence FILE] [--quiet]
+#   --benign-only   send only the benign requests (the tests use it: nothing may be confirmed)
+#   --evidence F    keep the evidence records (aisec.evidence.v1 NDJSON) in F
+# Everything runs on loopback and inside a network namespace the demo creates,
+# where 169.254.169.254 (the cloud metadata address the SSRF attack aims at) is
+# a local fake; nothing else is contacted.
 set -euo pipefail
-BIN=$(readlink -f "${1:-build/aisec-rt}")
+BIN=build/aisec-rt BENIGN_ONLY="" EVIDENCE_OUT="" QUIET=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--benign-only) BENIGN_ONLY=1 ;;
+	--evidence) EVIDENCE_OUT=$2; shift ;;
+	--quiet) QUIET=1 ;;
+	*) BIN=$1 ;;
+	esac
+	shift
+done
+BIN=$(readlink -f "$BIN")
 HERE=$(cd "$(dirname "$0")" && pwd)
+APPDIR="$HERE/vulnerable-app"
 WORK=$(mktemp -d /tmp/aisec-demo.XXXXXX)
-APP_PID="" AGENT_PID="" PG_UP=""
+NS="aisec-demo-$$"
 PGBIN=/usr/lib/postgresql/15/bin
+AGENT_PID="" PG_UP="" NS_UP=""
 cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null || true
-	[ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
+	[ -n "$NS_UP" ] && { ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true; }
 	[ -n "$PG_UP" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
 	wait 2>/dev/null || true
+	[ -n "$NS_UP" ] && ip netns delete "$NS" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 fail() { echo "demo: $*" >&2; exit 1; }
 b=$(tput bold 2>/dev/null || true) r=$(tput sgr0 2>/dev/null || true)
-step() { printf '\n%s== %s ==%s\n' "$b" "$*" "$r"; }
+say() { [ -n "$QUIET" ] || printf '%s\n' "$*"; }
+step() { [ -n "$QUIET" ] || printf '\n%s== %s ==%s\n' "$b" "$*" "$r"; }
+in_ns() { ip netns exec "$NS" "$@"; }
 
-[ "$(id -u)" = 0 ] || { echo "demo: run as root (loading BPF needs it)"; exit 1; }
-[ -x "$BIN" ] || { echo "demo: $BIN not built; run make first"; exit 1; }
+[ "$(id -u)" = 0 ] || fail "run as root (loading BPF and creating a network namespace need it)"
+[ -x "$BIN" ] || fail "$BIN not built; run make first"
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-PGPORT=$(free_port)
+step "1. a network namespace with a fake cloud metadata service at 169.254.169.254"
+ip netns add "$NS"
+NS_UP=1
+in_ns ip link set lo up
+in_ns ip addr add 169.254.169.254/32 dev lo
+mkdir -p "$WORK/meta/latest/meta-data/iam/security-credentials"
+echo "demo-role: AKIA-FAKE-DEMO-KEY" >"$WORK/meta/latest/meta-data/iam/security-credentials/demo-role"
+in_ns /usr/bin/python3 -m http.server --bind 169.254.169.254 --directory "$WORK/meta" 80 >/dev/null 2>&1 &
 
-step "1. start PostgreSQL (temporary, unix socket in $WORK/sock) and the vulnerable service on 127.0.0.1:$PORT"
+step "2. PostgreSQL (temporary, unix socket only)"
 chmod 755 "$WORK"
 install -d -o postgres -g postgres "$WORK/pg" "$WORK/sock"
 runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -A trust -U postgres >/dev/null
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/log" -w \
-	-o "-k $WORK/sock -p $PGPORT -c listen_addresses=''" start >/dev/null || { cat "$WORK/pg/log"; fail "PostgreSQL did not start"; }
+	-o "-k $WORK/sock -c listen_addresses=''" start >/dev/null || { cat "$WORK/pg/log"; fail "PostgreSQL did not start"; }
 PG_UP=1
-AISEC_DEMO_DSN="host=$WORK/sock port=$PGPORT dbname=postgres user=postgres" \
-	/usr/bin/python3 "$HERE/vulnerable-app/app.py" "$PORT" &
-APP_PID=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-echo "service pid $APP_PID"
+PGPORT=5432
 
-step "2. aisec-rt watch $APP_PID"
-"$BIN" watch "$APP_PID" --output "$WORK/events.txt" 2>"$WORK/agent.log" &
+step "3. the service, watched by aisec-rt from before its first instruction"
+# The service waits on a fifo until the agent is attached, then execs Python:
+# the agent sees it load app.py (reachability) and open its DB connection.
+mkfifo "$WORK/go"
+in_ns env AISEC_DEMO_DSN="host=$WORK/sock port=$PGPORT dbname=postgres user=postgres" AISEC_DEMO_PORT=8080 \
+	sh -c 'read x < "$1"; exec /usr/bin/python3 "$2/app.py"' sh "$WORK/go" "$APPDIR" >"$WORK/app.log" 2>&1 &
+APP_PID=$!
+"$BIN" watch "$APP_PID" --findings "$APPDIR/findings.sarif" --source-root "$APPDIR" --rules "$HERE/../rules" \
+	--evidence "$WORK/evidence.json" --output "$WORK/events.txt" 2>"$WORK/agent.log" &
 AGENT_PID=$!
 for _ in $(seq 100); do grep -q "watching pid" "$WORK/agent.log" && break; sleep 0.1; done
-grep -q "watching pid" "$WORK/agent.log" || { cat "$WORK/agent.log"; exit 1; }
-sed 's/^/    /' "$WORK/agent.log"
+grep -q "watching pid" "$WORK/agent.log" || { cat "$WORK/agent.log"; fail "the agent did not start"; }
+echo go >"$WORK/go"
+for _ in $(seq 100); do in_ns curl -sf http://127.0.0.1:8080/health >/dev/null 2>&1 && break; sleep 0.1; done
+in_ns curl -sf http://127.0.0.1:8080/health >/dev/null || { cat "$WORK/app.log"; fail "the service did not start"; }
+[ -n "$QUIET" ] || sed 's/^/    /' "$WORK/agent.log"
 
-step "3. benign traffic"
-for u in "/health" "/lookup?host=localhost" "/file?name=readme.txt" "/user?name=alice"; do
-	printf '    GET %-40s -> %s\n' "$u" "$(curl -s "http://127.0.0.1:$PORT$u" | head -1)"
+get() { printf '    GET %-58s -> %s\n' "$1" "$(in_ns curl -s --max-time 5 "http://127.0.0.1:8080$1" | tr '\n' ' ' | cut -c1-60)"; }
+step "4. benign traffic"
+for u in /health /users/1 "/user?name=alice" "/user?name=bob" "/lookup?host=localhost" /files "/file?name=readme.txt" \
+	"/fetch?url=http://127.0.0.1:8080/health"; do
+	if [ -n "$QUIET" ]; then get "$u" >/dev/null; else get "$u"; fi
 done
 
-step "4. attacks"
-ATTACK1="/lookup?host=localhost;id;cat%20/etc/passwd"
-ATTACK2="/file?name=../../../../../etc/shadow"
-ATTACK3="/user?name=nobody'%20OR%20'1'='1"
-printf '    GET %s\n      -> %s\n' "$ATTACK1" "$(curl -s "http://127.0.0.1:$PORT$ATTACK1" | sed -n 2p)"
-printf '    GET %s\n      -> %s\n' "$ATTACK2" "$(curl -s "http://127.0.0.1:$PORT$ATTACK2" | head -1)"
-printf '    GET %s\n      -> %s\n' "$ATTACK3" "$(curl -s "http://127.0.0.1:$PORT$ATTACK3" | tr '\n' ' ')"
+if [ -z "$BENIGN_ONLY" ]; then
+	step "5. attacks"
+	for u in "/user?name=nobody'%20OR%20'1'='1" "/lookup?host=localhost;id" "/file?name=../../../../../etc/shadow" \
+		"/fetch?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/demo-role"; do
+		if [ -n "$QUIET" ]; then get "$u" >/dev/null; else get "$u"; fi
+	done
+fi
 
 sleep 0.5
 kill -INT "$AGENT_PID"
 wait "$AGENT_PID" || true
 AGENT_PID=""
+[ -n "$EVIDENCE_OUT" ] && cp "$WORK/evidence.json" "$EVIDENCE_OUT"
 
-step "5. what aisec-rt saw the service do"
-echo "    processes it started (exec):"
-grep ' exec ' "$WORK/events.txt" | sed 's/^/      /' || true
-echo "    SQL it sent to PostgreSQL (the connection was opened before the agent started):"
-grep ' sql ' "$WORK/events.txt" | grep -v 'CREATE\|INSERT' | sed 's/^/      /' || true
-echo "    sensitive files it opened:"
-grep -E ' open .*"(/etc/passwd|/etc/shadow|[^"]*\.\./[^"]*)"' "$WORK/events.txt" | sed 's/^/      /' || true
-echo
-sed -n '/summary:/,$p' "$WORK/agent.log" | sed 's/^/    /'
-cat <<MSG
+step "6. what aisec-rt proved"
+if [ -z "$QUIET" ]; then
+	grep '>>> EVIDENCE' "$WORK/events.txt" | sed 's/^/    /' || true
+	sed -n '/^finding /,/^aisec-rt: summary/p' "$WORK/agent.log" | grep -v '^aisec-rt: summary' | sed 's/^/    /'
+	cat <<MSG
 
-${b}Reading it:${r} the benign requests opened only files/readme.txt, ran
-'getent hosts localhost' and looked up alice. The attacks made the Python
-service run a shell with 'id' and 'cat /etc/passwd' appended (command
-injection, CWE-78), open files/../../../../../etc/shadow (path traversal,
-CWE-22), and send PostgreSQL a WHERE clause that is always true (SQL
-injection, CWE-89): each is one line above, with the process, its parent and
-the exact arguments or SQL.
-Full event log format: docs/events.md. JSON: aisec-rt watch <pid> --format json.
+${b}Reading it:${r} five static findings went in (CodeQL, examples/vulnerable-app/findings.sarif).
+The service loaded app.py, so its four findings are reachable; scripts/migrate.py was never loaded, so its
+SQL injection finding stays unobserved: one less to triage. Each attack proved exactly its finding:
+a tautology reached PostgreSQL (CWE-89), a shell ran 'id' (CWE-78), the service opened /etc/shadow through
+../ (CWE-22), and it connected to the metadata address (CWE-918). Evidence records: aisec.evidence.v1
+(docs/evidence.md); back into SARIF with: aisec-rt triage --findings F.sarif --evidence E.ndjson -o out.sarif
 MSG
+fi

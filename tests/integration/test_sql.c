@@ -127,7 +127,9 @@ static int sql_events(cJSON *events, cJSON **out, int max)
 
 	cJSON_ArrayForEach(e, events)
 	{
-		if (strcmp(cJSON_GetObjectItem(e, "kind")->valuestring, "sql") == 0 && n < max)
+		cJSON *kind = cJSON_GetObjectItem(e, "kind"); /* evidence records have none */
+
+		if (cJSON_IsString(kind) && strcmp(kind->valuestring, "sql") == 0 && n < max)
 			out[n++] = cJSON_GetObjectItem(e, "sql");
 	}
 	return n;
