@@ -93,7 +93,7 @@ struct analyze *analyze__new(const struct analyze_opts *o, analyze_evidence_fn f
 		rc = sarif__load(o->findings[i], ruleset__cwe_map(an->rules), &an->fs, on_sarif_warning, NULL, err,
 				 errlen);
 		if (rc) {
-			*exit_code = rc == -EINVAL ? 2 : 1;
+			*exit_code = rc == -ENOMEM ? 1 : 2; /* unreadable or malformed input */
 			goto fail;
 		}
 	}
@@ -179,12 +179,16 @@ void analyze__on_event(struct analyze *an, const struct enriched *e, __u64 wall_
 	}
 	case AISEC_EV_EXEC:
 		if (an->cmdi) {
+			const struct proc_info *parent =
+				an->o.procs && e->nancestry ? proc_cache__peek(an->o.procs, e->ancestry[0]) : NULL;
 			struct cmdi_input in = {
 				.filename = ev->filename,
 				.argv = ev->argv,
 				.argc = ev->argc,
-				.parent_comm = "",
-				.by_service_descendant = ev->hdr->pid != an->o.service_pid,
+				.parent_comm = parent ? parent->comm : "",
+				/* Not the service nor a process it started itself: deeper. */
+				.by_service_descendant = ev->hdr->pid != an->o.service_pid &&
+							 ev->hdr->ppid != an->o.service_pid,
 			};
 
 			if (cmdi__observe(an->cmdi, &in, &det) == 1)

@@ -24,6 +24,7 @@ struct analyze_opts {
 	size_t n_findings;
 	const char *source_root;     /* where the SARIF uris are relative to; NULL: suffix match */
 	__u32 service_pid;           /* the watched root: execs by its descendants count as the service's */
+	const struct proc_cache *procs; /* for the names of parent processes; may be NULL */
 };
 
 /* cause: the event that produced the evidence (never NULL). */

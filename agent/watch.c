@@ -386,6 +386,7 @@ int watch__run(const struct watch_opts *opts)
 			.n_findings = opts->n_findings,
 			.source_root = opts->source_root,
 			.service_pid = opts->pid,
+			.procs = w.procs,
 		};
 		int code;
 

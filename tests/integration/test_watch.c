@@ -596,6 +596,33 @@ static void test_unknown_pid(void **state)
 	assert_int_not_equal(stat(f->out, &st), 0);
 }
 
+/* Bad findings or rules: exit 2 with one line naming the file and the
+ * JSON path (or line:column), before anything is loaded or written. */
+static void test_bad_findings_and_rules(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096], err[4096], pidstr[16];
+	const char *shape[] = { tu_binary(), "watch", pidstr, "--findings",
+				"tests/fixtures/sarif/location-wrong-type.sarif", "--output", f->out, NULL };
+	const char *syntax[] = { tu_binary(), "watch", pidstr, "--findings", "tests/fixtures/sarif/not-json.sarif", NULL };
+	const char *missing[] = { tu_binary(), "watch", pidstr, "--findings", "/nonexistent/x.sarif", NULL };
+	const char *rules[] = { tu_binary(), "watch", pidstr, "--rules", f->dir, NULL };
+	struct stat st;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", getpid());
+	assert_int_equal(tu_run(shape, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "location-wrong-type.sarif: $.runs[0].results[3].locations[0].physicalLocation: "
+				    "expected an object"));
+	assert_int_not_equal(stat(f->out, &st), 0);
+	assert_int_equal(tu_run(syntax, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "not-json.sarif:8:11: invalid JSON"));
+	assert_int_equal(tu_run(missing, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "/nonexistent/x.sarif"));
+	/* A rules directory without any rule file. */
+	assert_int_equal(tu_run(rules, out, sizeof(out), err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "no rule files"));
+}
+
 /* Usage errors: exit 2 with a reason. */
 static void test_usage_errors(void **state)
 {
@@ -714,6 +741,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_watch_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_findings_and_rules, setup, teardown),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test_setup_teardown(test_sigterm_and_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_capability, setup, teardown),
