@@ -47,7 +47,8 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sani
 
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
-	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl
+	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl \
+	libicu72
 
 ifeq ($(V),1)
 Q =
@@ -64,8 +65,9 @@ endif
 all: $(OUTPUT)/aisec-rt
 
 # Every Debian package the build, the tests and the demo need; quiet when present.
-# Then the npm tools the tests run (tests/tools: the SARIF Multitool), exactly as
-# pinned by its package-lock.json; reinstalled only when the lock file changed.
+# Then the npm tools the tests run (tests/tools: the SARIF Multitool, a .NET
+# binary that needs libicu72), exactly as pinned by its package-lock.json;
+# reinstalled only when the lock file changed.
 # npm comes from Debian only when there is none (NodeSource's nodejs ships its own).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \

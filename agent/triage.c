@@ -89,16 +89,16 @@ struct triage {
 
 static const char *const status_names[] = { "unobserved", "reachable", "triggered", "confirmed" };
 
-/* Detector -> CWE, for missed detections whose record names no CWE. The
- * same families as rules/ (sqli, cmdi, path-traversal, ssrf). */
+/* Detector -> CWEs, for missed detections whose record names none: the
+ * "cwes" of the shipped rules/ families. */
 static const struct {
 	const char *detector;
-	int cwe;
+	int cwes[2];
 } detector_cwes[] = {
-	{ "sqli", 89 },
-	{ "cmdi", 78 },
-	{ "path-traversal", 22 },
-	{ "ssrf", 918 },
+	{ "sqli", { 89 } },
+	{ "cmdi", { 78, 77 } },
+	{ "path-traversal", { 22, 23 } },
+	{ "ssrf", { 918 } },
 };
 
 static int status_rank(const char *s)
@@ -414,9 +414,12 @@ static void record_cwes(const cJSON *rec, const char *detector, int *cwes, size_
 	}
 	if (*n)
 		return;
-	for (size_t i = 0; i < sizeof(detector_cwes) / sizeof(detector_cwes[0]); i++)
-		if (strcmp(detector, detector_cwes[i].detector) == 0)
-			cwes[(*n)++] = detector_cwes[i].cwe;
+	for (size_t i = 0; i < sizeof(detector_cwes) / sizeof(detector_cwes[0]); i++) {
+		if (strcmp(detector, detector_cwes[i].detector) != 0)
+			continue;
+		for (size_t j = 0; j < 2 && detector_cwes[i].cwes[j]; j++)
+			cwes[(*n)++] = detector_cwes[i].cwes[j];
+	}
 }
 
 struct missed_key {
@@ -1201,17 +1204,20 @@ static cJSON *make_vex(struct triage *t, cJSON *runs)
 
 	if (!doc || !ss.v || !ss.name || !ss.status)
 		goto out;
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		log_err("getrandom: %s", strerror(errno));
-		goto out;
+	now_rfc3339(now, sizeof(now));
+	snprintf(tooling, sizeof(tooling), "aisec-rt %s triage", AISEC_VERSION);
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+		/* Only uniqueness matters here: time and pid will do. */
+		uint64_t a = fnv64(now, tooling), b = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+
+		memcpy(rnd, &a, 8);
+		memcpy(rnd + 8, &b, 8);
 	}
 	rnd[6] = (rnd[6] & 0x0f) | 0x40;
 	rnd[8] = (rnd[8] & 0x3f) | 0x80;
 	snprintf(id, sizeof(id), "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11],
 		 rnd[12], rnd[13], rnd[14], rnd[15]);
-	now_rfc3339(now, sizeof(now));
-	snprintf(tooling, sizeof(tooling), "aisec-rt %s triage", AISEC_VERSION);
 	add_str(doc, "@context", OPENVEX_CONTEXT);
 	add_str(doc, "@id", id);
 	add_str(doc, "author", TOOL_NAME);
@@ -1312,6 +1318,7 @@ int triage__run(const struct triage_opts *o)
 	if (!rc)
 		rc = annotate(&t);
 	if (rc) {
+		/* Bad input was logged where it was found. */
 		exit_code = rc == -ENOMEM ? 1 : 2;
 		goto cleanup;
 	}
@@ -1378,7 +1385,8 @@ int triage__run(const struct triage_opts *o)
 	exit_code = 0;
 
 cleanup:
-	if (exit_code == 1 && rc == 0)
+	/* The steps that only fail for lack of memory leave rc at 0. */
+	if (exit_code == 1 && (rc == 0 || rc == -ENOMEM))
 		log_err("out of memory");
 	sink_file__abort(vex_out);
 	sink_file__abort(out);
