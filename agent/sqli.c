@@ -13,18 +13,22 @@
  * query that is not a clean template but whose text up to some literal is a
  * clean template's prefix shows where the injected part starts.
  *
- * Confirmed rules, by strength:
- *   standalone (need no learning): OR followed by a constant-true comparison;
- *     a comment ending the query right after a string literal or swallowing
- *     the closing quote; a time-delay function anywhere but a bare
- *     "SELECT pg_sleep(n)"; UNION SELECT of constant columns or of system
- *     objects after a literal; a statement stacked after a string literal that
- *     is destructive, probes, delays or ends in a comment; an unbalanced quote
- *     answered by a syntax error.
+ * Confirmed rules (the strongest one found is reported):
+ *   standalone (need no learning): OR followed by a constant-true comparison
+ *     (unless the query's own template is clean: a string-built optional
+ *     filter "col = '' OR '' = ''" is the service's logic); a comment ending
+ *     the query right after a string literal or swallowing the closing quote;
+ *     a time-delay function anywhere but a bare "SELECT pg_sleep(n)"; UNION
+ *     SELECT of constant columns or of system objects after a literal; a
+ *     statement stacked after a string literal that is destructive, probes,
+ *     delays or ends in a comment; an unbalanced quote answered by a syntax
+ *     error.
  *   deviation (after the literal of a learned template, when the query's own
  *     template is not clean): UNION, a stacked statement, an AND/OR constant
  *     comparison (boolean-blind probe), a system-information probe, a trailing
  *     junk comment.
+ * A stacked statement that repeats the first one or is a clean template by
+ * itself is a batch (psycopg2 execute_batch), not an injection.
  * Triggered: simple-protocol SQL whose clean template was seen with
  * min_varying different sets of inline literal values.
  *
@@ -46,17 +50,17 @@
 #include "sqli.h"
 #include "sqllex.h"
 
-#define MAX_TOKS 8192        /* tokens looked at per query; a longer query is judged on its start */
-#define MAX_LEN (1u << 24)   /* bytes looked at per query (token offsets are 32-bit) */
-#define MAX_LITPOS 1024      /* literal positions whose prefix hash is kept per query */
-#define TMPL_TEXT 160        /* template text kept for reasons (the hash covers all of it) */
-#define NAME_LEN 64          /* function / object names in params, NUL included */
-#define MAX_NAMES 64         /* entries per name list */
-#define MAX_STATES 32        /* entries per syntax-error list */
-#define MAX_VARY 16          /* highest min_varying: literal fingerprints kept per template */
-#define MAX_STMTS 64         /* statements of one query whose own template hash is kept */
+#define MAX_TOKS 8192	   /* tokens looked at per query; a longer query is judged on its start */
+#define MAX_LEN (1u << 24) /* bytes looked at per query (token offsets are 32-bit) */
+#define MAX_LITPOS 1024	   /* literal positions whose prefix hash is kept per query */
+#define TMPL_TEXT 160	   /* template text kept for reasons (the hash covers all of it) */
+#define NAME_LEN 64	   /* function / object names in params, NUL included */
+#define MAX_NAMES 64	   /* entries per name list */
+#define MAX_STATES 32	   /* entries per syntax-error list */
+#define MAX_VARY 16	   /* highest min_varying: literal fingerprints kept per template */
+#define MAX_STMTS 64	   /* statements of one query whose own template hash is kept */
 #define MAX_TEMPLATES 65536
-#define SNIP_LEN 48          /* query excerpt in a reason */
+#define SNIP_LEN 48 /* query excerpt in a reason */
 #define NIL UINT32_MAX
 #define NONE ((size_t)-1)
 #define PFX_PROBES 4
@@ -79,32 +83,44 @@ enum reason {
 	R_NONE = R_COUNT,
 };
 
-static const char *const reason_key[R_COUNT] = {
-    "string_built", "tautology", "union", "stacked", "time_function",
-    "comment_truncation", "boolean_blind", "probe", "quote_break",
+/* Each reason's params key under "confidence" and its default confidence. */
+static const struct {
+	const char *key;
+	int conf;
+} reasons[R_COUNT] = {
+    [R_STRING_BUILT] = {"string_built", 50},
+    [R_TAUTOLOGY] = {"tautology", 95},
+    [R_UNION] = {"union", 90},
+    [R_STACKED] = {"stacked", 90},
+    [R_TIME] = {"time_function", 90},
+    [R_COMMENT] = {"comment_truncation", 85},
+    [R_BLIND] = {"boolean_blind", 80},
+    [R_PROBE] = {"probe", 80},
+    [R_QUOTE] = {"quote_break", 75},
 };
-static const int reason_conf[R_COUNT] = {50, 95, 90, 90, 90, 85, 80, 80, 75};
 
+/* clang-format off */
 static const char *const default_time_fns[] = {
-    "pg_sleep", "pg_sleep_for", "pg_sleep_until", "sleep", "benchmark", "waitfor", "dbms_lock.sleep",
-    "dbms_pipe.receive_message",
+	"pg_sleep", "pg_sleep_for", "pg_sleep_until", "sleep", "benchmark", "waitfor", "dbms_lock.sleep",
+	"dbms_pipe.receive_message",
 };
 static const char *const default_probes[] = {
-    "version()",     "@@version",          "@@datadir",           "@@hostname",      "database()",
-    "schema()",      "user()",             "system_user()",       "current_user",    "session_user",
-    "current_setting()", "current_database()", "inet_server_addr()", "information_schema", "pg_catalog",
-    "pg_shadow",     "pg_user",            "pg_roles",            "pg_authid",       "pg_database",
-    "mysql.user",    "load_file()",        "pg_read_file()",      "pg_ls_dir()",     "lo_import()",
-    "dblink()",      "extractvalue()",     "updatexml()",         "gtid_subset()",   "name_const()",
+	"version()", "@@version", "@@datadir", "@@hostname", "database()", "schema()", "user()", "system_user()",
+	"current_user", "session_user", "current_setting()", "current_database()", "inet_server_addr()",
+	"information_schema", "pg_catalog", "pg_shadow", "pg_user", "pg_roles", "pg_authid", "pg_database",
+	"mysql.user", "load_file()", "pg_read_file()", "pg_ls_dir()", "lo_import()", "dblink()",
+	"extractvalue()", "updatexml()", "gtid_subset()", "name_const()",
 };
+/* clang-format on */
 static const char *const default_pg_states[] = {"42601"};
 static const int default_my_codes[] = {1064, 1149};
 
 /* A name from a params list, lower case, with how it must appear. */
 struct name {
 	char s[NAME_LEN]; /* without a trailing "()" */
-	bool dotted;      /* schema.name: compared with a qualified name */
-	bool call;        /* "name()": only a call counts */
+	size_t len;
+	bool dotted; /* schema.name: compared with a qualified name */
+	bool call;   /* "name()": only a call counts */
 };
 
 struct cfg {
@@ -123,7 +139,7 @@ struct cfg {
 };
 
 /* Template flags. */
-#define TF_CLEAN 0x01    /* first seen without a confirmed detection: the service's own shape */
+#define TF_CLEAN 0x01	 /* first seen without a confirmed detection: the service's own shape */
 #define TF_REPORTED 0x02 /* its triggered state was reported */
 #define TF_UNION 0x04
 #define TF_STACKED 0x08
@@ -134,11 +150,11 @@ struct cfg {
 #define TF_FEATURES (TF_UNION | TF_STACKED | TF_COMMENT | TF_TAUT | TF_TIME | TF_LITERALS)
 
 struct tmpl {
-	uint64_t hash;             /* 0: slot unused */
-	uint64_t fps[MAX_VARY];    /* distinct literal-value fingerprints, up to min_varying */
+	uint64_t hash;		/* 0: slot unused */
+	uint64_t fps[MAX_VARY]; /* distinct literal-value fingerprints, up to min_varying */
 	uint32_t nfps;
-	uint32_t seen;             /* saturates */
-	uint32_t next;             /* bucket chain */
+	uint32_t seen; /* saturates */
+	uint32_t next; /* bucket chain */
 	uint32_t lru_prev, lru_next;
 	uint8_t flags;
 	char text[TMPL_TEXT];
@@ -160,7 +176,7 @@ struct tok {
 	uint32_t start, len;
 	uint8_t kind; /* enum sql_tok_kind */
 	uint8_t flags;
-	uint16_t kw;  /* enum kw for bare identifiers */
+	uint16_t kw; /* enum kw for bare identifiers */
 };
 
 struct litpos {
@@ -183,21 +199,23 @@ struct sqli {
 	struct pfx *pfx;
 	uint32_t pmask;
 
-	struct tok *toks;  /* per-query scratch: tokens but spaces */
-	uint32_t *sig;     /* indices of toks that are not comments */
+	struct tok *toks; /* per-query scratch: tokens but spaces */
+	uint32_t *sig;	  /* indices of toks that are not comments */
 	struct litpos *lp;
 };
 
 /* Keywords the rules or the template spelling need; other words are names. */
-#define KEYWORDS(X)                                                                                                    \
-	X(ALL) X(ALTER) X(AND) X(ANY) X(ARRAY) X(AS) X(ASC) X(BEGIN) X(BETWEEN) X(BY) X(CASE) X(COMMIT) X(CONFLICT)    \
-	X(COPY) X(CREATE) X(CROSS) X(DECLARE) X(DEFAULT) X(DELAY) X(DELETE) X(DESC) X(DISTINCT) X(DO) X(DROP) X(ELSE) \
-	X(END) X(EXCEPT) X(EXEC) X(EXECUTE) X(EXISTS) X(FALSE) X(FOR) X(FROM) X(FULL) X(FUNCTION) X(GRANT) X(GROUP)   \
-	X(HAVING) X(ILIKE) X(IN) X(INDEX) X(INNER) X(INSERT) X(INTERSECT) X(INTERVAL) X(INTO) X(IS) X(JOIN) X(KEY) X(LEFT) X(LIKE) X(LIMIT)        \
-	X(NOT) X(NOTHING) X(NULL) X(OFFSET) X(ON) X(OR) X(ORDER) X(OUTER) X(OVER) X(PARTITION) X(PRIMARY)                \
-	X(PROCEDURE) X(REGEXP) X(RETURNING) X(REVOKE) X(RIGHT) X(RLIKE) X(ROLE) X(ROLLBACK) X(SELECT) X(SET)           \
-	X(SHOW) X(SHUTDOWN) X(TABLE) X(THEN) X(TIME) X(TRUE) X(TRUNCATE) X(UNION) X(UPDATE) X(USER) X(USING) X(VALUES) X(WAITFOR)      \
-	X(WHEN) X(WHERE) X(WITH) X(XOR)
+/* clang-format off */
+#define KEYWORDS(X) \
+	X(ALL) X(ALTER) X(AND) X(ANY) X(ARRAY) X(AS) X(ASC) X(BEGIN) X(BETWEEN) X(BY) X(CASE) X(COMMIT) \
+	X(CONFLICT) X(COPY) X(CREATE) X(CROSS) X(DECLARE) X(DEFAULT) X(DELAY) X(DELETE) X(DESC) X(DISTINCT) \
+	X(DO) X(DROP) X(ELSE) X(END) X(EXCEPT) X(EXEC) X(EXECUTE) X(EXISTS) X(FALSE) X(FOR) X(FROM) X(FULL) \
+	X(FUNCTION) X(GRANT) X(GROUP) X(HAVING) X(ILIKE) X(IN) X(INDEX) X(INNER) X(INSERT) X(INTERSECT) \
+	X(INTERVAL) X(INTO) X(IS) X(JOIN) X(KEY) X(LEFT) X(LIKE) X(LIMIT) X(NOT) X(NOTHING) X(NULL) \
+	X(OFFSET) X(ON) X(OR) X(ORDER) X(OUTER) X(OVER) X(PARTITION) X(PRIMARY) X(PROCEDURE) X(REGEXP) \
+	X(RETURNING) X(REVOKE) X(RIGHT) X(RLIKE) X(ROLE) X(ROLLBACK) X(SELECT) X(SET) X(SHOW) X(SHUTDOWN) \
+	X(TABLE) X(THEN) X(TIME) X(TRUE) X(TRUNCATE) X(UNION) X(UPDATE) X(USER) X(USING) X(VALUES) \
+	X(WAITFOR) X(WHEN) X(WHERE) X(WITH) X(XOR)
 
 enum kw {
 	KW_NONE = 0,
@@ -208,11 +226,19 @@ enum kw {
 };
 
 static const char *const kw_names[KW_COUNT] = {
-    "",
+	"",
 #define X(n) #n,
-    KEYWORDS(X)
+	KEYWORDS(X)
 #undef X
 };
+
+static const unsigned char kw_lens[KW_COUNT] = {
+	0,
+#define X(n) sizeof(#n) - 1,
+	KEYWORDS(X)
+#undef X
+};
+/* clang-format on */
 
 /* One query being judged. */
 struct q {
@@ -236,10 +262,10 @@ struct q {
 	unsigned feat; /* TF_* features */
 
 	/* features pass */
-	size_t time_k;   /* first time-function call that is not exempt, or NONE */
-	size_t last_time, last_probe;  /* last index of such tokens, or NONE */
-	size_t probe_after; /* first probe after the injection point, or NONE */
-	size_t union_after; /* first UNION after the injection point, or NONE */
+	size_t time_k;		      /* first time-function call that is not exempt, or NONE */
+	size_t last_time, last_probe; /* last index of such tokens, or NONE */
+	size_t probe_after;	      /* first probe after the injection point, or NONE */
+	size_t union_after;	      /* first UNION after the injection point, or NONE */
 
 	/* verdict */
 	enum reason reason;
@@ -249,10 +275,10 @@ struct q {
 
 /* Where the injected part of a query starts, if it deviates from a learned template. */
 struct inj {
-	bool clean;             /* the query's own template is a clean learned one */
-	bool dev;               /* the query is not clean and L is a clean template's literal */
-	size_t L;               /* sig index of that literal, NONE when !dev */
-	const struct tmpl *t;   /* the learned template (own template when clean), or NULL */
+	bool clean;	      /* the query's own template is a clean learned one */
+	bool dev;	      /* the query is not clean and L is a clean template's literal */
+	size_t L;	      /* sig index of that literal, NONE when !dev */
+	const struct tmpl *t; /* the learned template (own template when clean), or NULL */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------------------------ */
@@ -307,7 +333,7 @@ static enum kw keyword(const char *s, size_t n)
 	if (n < 2 || n > 9)
 		return KW_NONE;
 	for (i = 1; i < KW_COUNT; i++) {
-		if (ieq(s, n, kw_names[i]))
+		if (kw_lens[i] == n && upper((unsigned char)s[0]) == kw_names[i][0] && ieq(s, n, kw_names[i]))
 			return (enum kw)i;
 	}
 	return KW_NONE;
@@ -349,6 +375,7 @@ static bool parse_name(const char *s, bool allow_call, struct name *nm)
 			nm->dotted = true;
 		nm->s[i] = (char)lower(c);
 	}
+	nm->len = n;
 	return true;
 }
 
@@ -368,10 +395,11 @@ static int parse_names(const cJSON *v, const char *key, bool allow_call, struct 
 			return errf(err, errlen, "$.params.%s[%zu]: at most %d names", key, i, MAX_NAMES);
 		if (!parse_name(e->valuestring, allow_call, &out[i]))
 			return errf(err, errlen,
-				    allow_call ? "$.params.%s[%zu]: expected a name of letters, digits, '_', '$', '.', "
-						 "optionally '@@' first or '()' last (at most 63 bytes)"
-					       : "$.params.%s[%zu]: expected a function name of letters, digits, '_', '$', "
-						 "'.' (at most 63 bytes)",
+				    allow_call
+					? "$.params.%s[%zu]: expected a name of letters, digits, '_', '$', '.', "
+					  "optionally '@@' first or '()' last (at most 63 bytes)"
+					: "$.params.%s[%zu]: expected a function name of letters, digits, '_', '$', "
+					  "'.' (at most 63 bytes)",
 				    key, i);
 		i++;
 	}
@@ -406,8 +434,9 @@ static int parse_states(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 						    "string of 5 digits or capital letters",
 						    i);
 				if (i >= MAX_STATES)
-					return errf(err, errlen, "$.params.syntax_error_states.postgres[%zu]: at most %d",
-						    i, MAX_STATES);
+					return errf(err, errlen,
+						    "$.params.syntax_error_states.postgres[%zu]: at most %d", i,
+						    MAX_STATES);
 				memcpy(c->pg_states[i], s, 6);
 				i++;
 			}
@@ -419,18 +448,20 @@ static int parse_states(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 			cJSON_ArrayForEach(x, e)
 			{
 				if (!is_int(x, 1, 65535, &code))
-					return errf(err, errlen,
-						    "$.params.syntax_error_states.mysql[%zu]: expected an integer from 1 "
-						    "to 65535",
-						    i);
+					return errf(
+					    err, errlen,
+					    "$.params.syntax_error_states.mysql[%zu]: expected an integer from 1 "
+					    "to 65535",
+					    i);
 				if (i >= MAX_STATES)
-					return errf(err, errlen, "$.params.syntax_error_states.mysql[%zu]: at most %d", i,
-						    MAX_STATES);
+					return errf(err, errlen, "$.params.syntax_error_states.mysql[%zu]: at most %d",
+						    i, MAX_STATES);
 				c->my_codes[i++] = (int)code;
 			}
 			c->nmy = i;
 		} else {
-			return errf(err, errlen, "$.params.syntax_error_states.%s: unknown key", e->string ? e->string : "");
+			return errf(err, errlen, "$.params.syntax_error_states.%s: unknown key",
+				    e->string ? e->string : "");
 		}
 	}
 	return 0;
@@ -447,13 +478,14 @@ static int parse_conf(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 	cJSON_ArrayForEach(e, v)
 	{
 		for (r = 0; r < R_COUNT; r++) {
-			if (e->string && strcmp(e->string, reason_key[r]) == 0)
+			if (e->string && strcmp(e->string, reasons[r].key) == 0)
 				break;
 		}
 		if (r == R_COUNT)
 			return errf(err, errlen, "$.params.confidence.%s: unknown key", e->string ? e->string : "");
 		if (!is_int(e, 0, 100, &x))
-			return errf(err, errlen, "$.params.confidence.%s: expected an integer from 0 to 100", e->string);
+			return errf(err, errlen, "$.params.confidence.%s: expected an integer from 0 to 100",
+				    e->string);
 		c->conf[r] = (int)x;
 	}
 	return 0;
@@ -476,7 +508,7 @@ static void set_defaults(struct cfg *c)
 	for (i = 0; i < sizeof(default_my_codes) / sizeof(default_my_codes[0]); i++)
 		c->my_codes[c->nmy++] = default_my_codes[i];
 	for (i = 0; i < R_COUNT; i++)
-		c->conf[i] = reason_conf[i];
+		c->conf[i] = reasons[i].conf;
 }
 
 /* Fill c from params (NULL or absent keys: defaults). */
@@ -533,6 +565,14 @@ static int parse_params(const cJSON *p, struct cfg *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Validate params (NULL: all defaults): every key optional, unknown keys are
+ * errors; max_templates 1..65536, min_varying 2..16, tautology a boolean,
+ * time_functions and probe_names arrays of names, syntax_error_states
+ * {"postgres": [SQLSTATE...], "mysql": [code...]}, confidence {reason: 0..100}.
+ * 0, or -EINVAL with "$.params.<path>: problem" in err (-ENOMEM when out of
+ * memory).
+ */
 int sqli__check_params(const struct cJSON *params, char *err, size_t errlen)
 {
 	struct cfg *c = malloc(sizeof(*c));
@@ -691,13 +731,13 @@ static const char *tx(const struct q *q, size_t k)
 static bool is_sym(const struct q *q, size_t k, const char *p)
 {
 	const struct tok *t;
-	size_t n = strlen(p);
 
 	if (k >= q->nsig)
 		return false;
 	t = T(q, k);
-	return (t->kind == SQL_TOK_PUNCT || t->kind == SQL_TOK_OPERATOR) && t->len == n &&
-	       memcmp(q->s + t->start, p, n) == 0;
+	if ((t->kind != SQL_TOK_PUNCT && t->kind != SQL_TOK_OPERATOR) || q->s[t->start] != p[0])
+		return false;
+	return t->len == strlen(p) && memcmp(q->s + t->start, p, t->len) == 0;
 }
 
 static enum kw kw_at(const struct q *q, size_t k)
@@ -782,7 +822,7 @@ struct tb {
 	char *out;
 	size_t olen;
 	enum sc prev;
-	uint64_t sh;   /* the current statement's hash, spaced as if it were sent alone */
+	uint64_t sh; /* the current statement's hash, spaced as if it were sent alone */
 	enum sc sprev;
 };
 
@@ -1077,39 +1117,31 @@ static const struct name *match(const struct q *q, size_t k, const struct name *
 				bool delay_ok)
 {
 	char word[NAME_LEN], qual[NAME_LEN], sys[NAME_LEN];
-	bool call, qualified, at;
-	size_t i, l;
+	size_t i, l, wl, ql = 0, sl = 0;
+	bool call;
 
-	if (!is_kind(q, k, SQL_TOK_IDENT) || !lname(q, k, word, 0))
+	if (!is_kind(q, k, SQL_TOK_IDENT) || !(wl = lname(q, k, word, 0)))
 		return NULL;
 	call = is_sym(q, k + 1, "(");
 	if (only_calls && !call && !(delay_ok && (kw_at(q, k + 1) == KW_DELAY || kw_at(q, k + 1) == KW_TIME)))
 		return NULL;
-	qualified = false;
 	if (k >= 2 && is_sym(q, k - 1, ".") && is_name_tok(q, k - 2)) {
 		l = lname(q, k - 2, qual, 0);
 		if (l && l + 1 < NAME_LEN) {
 			qual[l] = '.';
-			qualified = lname(q, k, qual, l + 1) != 0;
+			ql = lname(q, k, qual, l + 1);
 		}
 	}
-	at = false;
 	if (k >= 1 && is_sym(q, k - 1, "@@")) {
 		memcpy(sys, "@@", 2);
-		at = lname(q, k, sys, 2) != 0;
+		sl = lname(q, k, sys, 2);
 	}
 	for (i = 0; i < n; i++) {
-		if (v[i].call && !call)
-			continue;
-		if (v[i].s[0] == '@') {
-			if (at && strcmp(v[i].s, sys) == 0)
-				return &v[i];
-		} else if (v[i].dotted) {
-			if (qualified && strcmp(v[i].s, qual) == 0)
-				return &v[i];
-		} else if (strcmp(v[i].s, word) == 0) {
+		const char *want = v[i].s[0] == '@' ? sys : v[i].dotted ? qual : word;
+		size_t have = v[i].s[0] == '@' ? sl : v[i].dotted ? ql : wl;
+
+		if (v[i].len == have && (!v[i].call || call) && memcmp(v[i].s, want, have) == 0)
 			return &v[i];
-		}
 	}
 	return NULL;
 }
@@ -1122,7 +1154,7 @@ struct cval {
 	enum vtype type;
 	bool num_ok; /* num holds its numeric value */
 	double num;
-	bool exact;  /* buf holds its whole value */
+	bool exact; /* buf holds its whole value */
 	char buf[64];
 	size_t blen;
 	const char *raw;
@@ -1289,7 +1321,12 @@ static void string_value(const struct q *q, size_t k, struct cval *v)
 			c = (unsigned char)p[++i];
 			if (pg_e && (c == 'x' || (c >= '0' && c <= '7') || c == 'u' || c == 'U'))
 				v->exact = false;
-			put_byte(v, c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == '0' ? 0 : c == 'Z' ? 26 : c);
+			put_byte(v, c == 'n'   ? '\n'
+				    : c == 't' ? '\t'
+				    : c == 'r' ? '\r'
+				    : c == '0' ? 0
+				    : c == 'Z' ? 26
+					       : c);
 		} else {
 			put_byte(v, c);
 		}
@@ -1487,8 +1524,8 @@ static bool cmp_op_at(const struct q *q, size_t k, enum cmp_op *op, size_t *next
 	static const struct {
 		const char *s;
 		enum cmp_op op;
-	} ops[] = {{"=", OP_EQ},  {"==", OP_EQ}, {"!=", OP_NE}, {"<>", OP_NE},
-		   {"<", OP_LT},  {"<=", OP_LE}, {">", OP_GT},  {">=", OP_GE}, {"<=>", OP_NSEQ}};
+	} ops[] = {{"=", OP_EQ},  {"==", OP_EQ}, {"!=", OP_NE}, {"<>", OP_NE},	 {"<", OP_LT},
+		   {"<=", OP_LE}, {">", OP_GT},	 {">=", OP_GE}, {"<=>", OP_NSEQ}};
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -1850,7 +1887,8 @@ static void rule_union(const struct cfg *c, struct q *q, const struct inj *inj)
 		for (j = b + 1; j < q->nsig && kw_at(q, j) != KW_UNION && !is_sym(q, j, ";"); j++) {
 			if (T(q, j)->flags & TK_PROBE) {
 				call_snip(q, j, s, sizeof(s));
-				hit(q, c, R_UNION, "UNION SELECT reading %s after a literal in query %.150s", s, q->text);
+				hit(q, c, R_UNION, "UNION SELECT reading %s after a literal in query %.150s", s,
+				    q->text);
 				return;
 			}
 		}
@@ -1931,8 +1969,9 @@ static void rule_stacked(const struct sqli *d, struct q *q, const struct inj *in
 			continue;
 		snip(q, k + 1, k + 3, s, sizeof(s));
 		if (inj->dev && k > inj->L && !(inj->t->flags & TF_STACKED)) {
-			hit(q, c, R_STACKED, "stacked statement %s after ';' following a literal of learned template %.150s",
-			    s, inj->t->text);
+			hit(q, c, R_STACKED,
+			    "stacked statement %s after ';' following a literal of learned template %.150s", s,
+			    inj->t->text);
 			return;
 		}
 		if (k > 0 && is_kind(q, k - 1, SQL_TOK_STRING) &&
@@ -2158,6 +2197,14 @@ static void fill(const struct sqli *d, struct detection *det, enum finding_statu
 	snprintf(det->severity, sizeof(det->severity), "%s", d->severity);
 }
 
+/*
+ * Judge one QUERY or PARSE (EXECUTE and INIT_DB are ignored) and learn its
+ * template. 1 with *det filled: confirmed when injected structure is seen
+ * (every time it is seen), triggered the first time a QUERY's clean template
+ * has shown min_varying different sets of inline literals; else 0, also for
+ * NULL arguments and empty text. Allocates nothing; time linear in the
+ * query's length. Not thread-safe: the learned templates are updated.
+ */
 int sqli__observe(struct sqli *d, const struct sqli_input *in, struct detection *det)
 {
 	struct q q;
@@ -2232,6 +2279,12 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
+/*
+ * A detector for one service from its rule family: name, CWEs and severity
+ * are copied, params validated as by sqli__check_params. All memory (template
+ * table, prefix set, per-query scratch) is taken here. NULL with errno set
+ * (EINVAL: no rule or invalid params, the reason in err; ENOMEM).
+ */
 struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 {
 	struct sqli *d;
@@ -2281,6 +2334,7 @@ struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 	return d;
 }
 
+/* Free d and everything it holds; accepts NULL. */
 void sqli__free(struct sqli *d)
 {
 	if (!d)

@@ -59,7 +59,7 @@ static void feed(struct sqli *d, const uint8_t *p, size_t n)
 {
 	static const enum sql_dialect dialects[] = {SQL_DIALECT_POSTGRES, SQL_DIALECT_MYSQL, SQL_DIALECT_UNKNOWN,
 						    SQL_DIALECT_POSTGRES};
-	static const enum sql_msg_kind kinds[] = {SQL_MSG_QUERY, SQL_MSG_PARSE, SQL_MSG_QUERY, SQL_MSG_EXECUTE,
+	static const enum sql_msg_kind kinds[] = {SQL_MSG_QUERY, SQL_MSG_PARSE,	  SQL_MSG_QUERY, SQL_MSG_EXECUTE,
 						  SQL_MSG_QUERY, SQL_MSG_INIT_DB, SQL_MSG_QUERY, SQL_MSG_QUERY};
 	struct sqli_input in;
 	struct detection det;

@@ -156,7 +156,7 @@ struct qc {
 	enum sql_msg_kind kind;
 	const char *sqlstate; /* non-NULL: the server answered with this error */
 	int code;
-	const char *miss;     /* attacks: why this one is a known miss */
+	const char *miss; /* attacks: why this one is a known miss */
 };
 
 /* clang-format off */
@@ -652,7 +652,8 @@ static void test_templates(void **state)
 			"INSERT INTO t(a, b) VALUES (?...)");
 	expect_template(PG, "SELECT * FROM t WHERE tags && ARRAY['a','b']", "SELECT * FROM t WHERE tags && ARRAY['c']",
 			"SELECT * FROM t WHERE tags && ARRAY[?...]");
-	expect_template(PG, "SELECT * FROM t WHERE x = -5", "SELECT * FROM t WHERE x = 7", "SELECT * FROM t WHERE x = ?");
+	expect_template(PG, "SELECT * FROM t WHERE x = -5", "SELECT * FROM t WHERE x = 7",
+			"SELECT * FROM t WHERE x = ?");
 	expect_template(PG, "SELECT a - 1 FROM t WHERE x = 1", "SELECT a - 2 FROM t WHERE x = 1",
 			"SELECT a - ? FROM t WHERE x = ?");
 	expect_template(PG, "SELECT data->>'a', x::date FROM t WHERE d @> '{}'::jsonb",
@@ -705,8 +706,11 @@ static void test_ignored_inputs(void **state)
 {
 	struct sqli *d = new_default();
 	struct detection det;
-	struct sqli_input in = {.dialect = PG, .kind = SQL_MSG_EXECUTE, .text = "SELECT 1 WHERE '' OR 1=1--",
-				.outcome = SQL_OUTCOME_OK, .sqlstate = ""};
+	struct sqli_input in = {.dialect = PG,
+				.kind = SQL_MSG_EXECUTE,
+				.text = "SELECT 1 WHERE '' OR 1=1--",
+				.outcome = SQL_OUTCOME_OK,
+				.sqlstate = ""};
 
 	in.len = strlen(in.text);
 	assert_int_equal(sqli__observe(d, &in, &det), 0);
@@ -734,8 +738,10 @@ static void test_ignored_inputs(void **state)
 static void test_report_once(void **state)
 {
 	static const struct qc seq[] = {
-	    Q("SELECT id FROM users WHERE name = 'a'"), Q("SELECT id FROM users WHERE name = 'b'"),
-	    Q("SELECT id FROM users WHERE name = 'c'"), Q("SELECT id FROM users WHERE name = 'a'"),
+	    Q("SELECT id FROM users WHERE name = 'a'"),
+	    Q("SELECT id FROM users WHERE name = 'b'"),
+	    Q("SELECT id FROM users WHERE name = 'c'"),
+	    Q("SELECT id FROM users WHERE name = 'a'"),
 	};
 	struct qc atk = Q("SELECT id FROM users WHERE name = '' OR 1=1--'");
 	struct sqli *d = new_default();
@@ -768,8 +774,9 @@ static void test_min_varying_and_lru(void **state)
 	assert_int_equal(observe(d, PG, &a[1], &det), 0);
 	assert_int_equal(observe(d, PG, &a[0], &det), 0);
 	assert_int_equal(observe(d, PG, &a[2], &det), 1);
-	assert_string_equal(det.reason,
-			    "string-built SQL: template SELECT a FROM t WHERE x = ? seen with 3 different inline literal sets");
+	assert_string_equal(
+	    det.reason,
+	    "string-built SQL: template SELECT a FROM t WHERE x = ? seen with 3 different inline literal sets");
 	sqli__free(d);
 
 	/* Two slots: a, then two others push a out; a seen again starts over. */
@@ -890,7 +897,8 @@ static void test_conditions(void **state)
 {
 	struct detection det;
 	struct sqli *d = new_default();
-	struct sqli_input in = {.dialect = PG, .kind = SQL_MSG_QUERY, .outcome = SQL_OUTCOME_ERROR, .sqlstate = "42601"};
+	struct sqli_input in = {
+	    .dialect = PG, .kind = SQL_MSG_QUERY, .outcome = SQL_OUTCOME_ERROR, .sqlstate = "42601"};
 
 	/* A quote break needs the syntax error, and a query that was not cut by the capture. */
 	in.text = "SELECT * FROM p WHERE n = 'abc";
@@ -957,13 +965,13 @@ static void test_params(void **state)
 	    {"{\"tautology\": 1}", "$.params.tautology: expected true or false"},
 	    {"{\"time_functions\": \"sleep\"}", "$.params.time_functions: expected an array of names"},
 	    {"{\"time_functions\": [\"pg_sleep\", 5]}", "$.params.time_functions[1]: expected a string"},
-	    {"{\"time_functions\": [\"pg_sleep\", \"a b\"]}",
-	     "$.params.time_functions[1]: expected a function name of letters, digits, '_', '$', '.' (at most 63 bytes)"},
-	    {"{\"time_functions\": [\"sleep()\"]}",
-	     "$.params.time_functions[0]: expected a function name of letters, digits, '_', '$', '.' (at most 63 bytes)"},
-	    {"{\"probe_names\": [\"\"]}",
-	     "$.params.probe_names[0]: expected a name of letters, digits, '_', '$', '.', optionally '@@' first or '()' "
-	     "last (at most 63 bytes)"},
+	    {"{\"time_functions\": [\"pg_sleep\", \"a b\"]}", "$.params.time_functions[1]: expected a function name of "
+							      "letters, digits, '_', '$', '.' (at most 63 bytes)"},
+	    {"{\"time_functions\": [\"sleep()\"]}", "$.params.time_functions[0]: expected a function name of letters, "
+						    "digits, '_', '$', '.' (at most 63 bytes)"},
+	    {"{\"probe_names\": [\"\"]}", "$.params.probe_names[0]: expected a name of letters, digits, '_', '$', '.', "
+					  "optionally '@@' first or '()' "
+					  "last (at most 63 bytes)"},
 	    {"{\"probe_names\": [\"ok\", null]}", "$.params.probe_names[1]: expected a string"},
 	    {"{\"syntax_error_states\": []}", "$.params.syntax_error_states: expected an object"},
 	    {"{\"syntax_error_states\": {\"oracle\": []}}", "$.params.syntax_error_states.oracle: unknown key"},
@@ -975,7 +983,8 @@ static void test_params(void **state)
 	     "$.params.syntax_error_states.postgres[0]: expected a SQLSTATE string of 5 digits or capital letters"},
 	    {"{\"syntax_error_states\": {\"mysql\": [1064, \"1149\"]}}",
 	     "$.params.syntax_error_states.mysql[1]: expected an integer from 1 to 65535"},
-	    {"{\"confidence\": {\"tautology\": 101}}", "$.params.confidence.tautology: expected an integer from 0 to 100"},
+	    {"{\"confidence\": {\"tautology\": 101}}",
+	     "$.params.confidence.tautology: expected an integer from 0 to 100"},
 	    {"{\"confidence\": {\"tautologies\": 90}}", "$.params.confidence.tautologies: unknown key"},
 	    {"{\"confidence\": 5}", "$.params.confidence: expected an object"},
 	};
@@ -1033,12 +1042,13 @@ static void test_params(void **state)
 /* Long and odd input stays linear and never reads past len. */
 static void test_long_and_odd(void **state)
 {
-	static const char *const units[] = {"' OR 1=1 ", "; ", "UNION SELECT NULL ", "pg_sleep((((", "-- x\n", "'",
-					    "OR ", "(", "/*", "1,", "IN (", "VALUES (1),"};
+	static const char *const units[] = {
+	    "' OR 1=1 ", "; ",	 "UNION SELECT NULL ", "pg_sleep((((", "-- x\n", "'", "OR ", "(", "/*",
+	    "1,",	 "IN (", "VALUES (1),"};
 	struct detection det;
 	struct sqli *d = new_default();
-	struct sqli_input in = {.kind = SQL_MSG_QUERY, .outcome = SQL_OUTCOME_ERROR, .sqlstate = "42601",
-				.error_code = 1064};
+	struct sqli_input in = {
+	    .kind = SQL_MSG_QUERY, .outcome = SQL_OUTCOME_ERROR, .sqlstate = "42601", .error_code = 1064};
 	size_t u, n, cap = 1 << 20;
 	char *buf = malloc(cap);
 
@@ -1066,11 +1076,11 @@ static void test_long_and_odd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_templates),	    cmocka_unit_test(test_known_good_quiet),
-	    cmocka_unit_test(test_ignored_inputs),  cmocka_unit_test(test_report_once),
+	    cmocka_unit_test(test_templates),		cmocka_unit_test(test_known_good_quiet),
+	    cmocka_unit_test(test_ignored_inputs),	cmocka_unit_test(test_report_once),
 	    cmocka_unit_test(test_min_varying_and_lru), cmocka_unit_test(test_reasons),
-	    cmocka_unit_test(test_conditions),	    cmocka_unit_test(test_params),
-	    cmocka_unit_test(test_long_and_odd),    cmocka_unit_test(test_table_postgres),
+	    cmocka_unit_test(test_conditions),		cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_long_and_odd),	cmocka_unit_test(test_table_postgres),
 	    cmocka_unit_test(test_table_mysql),
 	};
 
