@@ -245,18 +245,18 @@ void analyze__print_table(const struct analyze *an, FILE *out)
 {
 	if (an->fs.n == 0 && correlate__unmatched(an->corr) == 0)
 		return;
-	fprintf(out, "\n%-34s %-9s %-28s %-11s %8s  %s\n", "finding", "CWE", "location", "status", "evidence",
+	fprintf(out, "\n%-40s %-9s %-28s %-11s %8s  %s\n", "finding", "CWE", "location", "status", "evidence",
 		"last reason");
 	for (size_t i = 0; i < an->fs.n; i++) {
 		const struct finding *f = &an->fs.v[i];
-		char name[64], cwe[32] = "", loc[64];
+		char name[96], cwe[32] = "", loc[64];
 		size_t n = 0;
 
-		snprintf(name, sizeof(name), "%.20s (%.10s)", f->rule_id, f->tool);
+		snprintf(name, sizeof(name), "%.28s (%.10s)", f->rule_id, f->tool);
 		for (size_t k = 0; k < f->ncwes && n < sizeof(cwe); k++)
 			n += (size_t)snprintf(cwe + n, sizeof(cwe) - n, "%s%d", k ? "," : "", f->cwes[k]);
 		snprintf(loc, sizeof(loc), "%.22s:%d", f->uri, f->start_line);
-		fprintf(out, "%-34s %-9s %-28s %-11s %8u  %.70s\n", name, cwe[0] ? cwe : "-", loc,
+		fprintf(out, "%-40s %-9s %-28s %-11s %8u  %.70s\n", name, cwe[0] ? cwe : "-", loc,
 			finding__status_name(f->status), f->evidence_count, f->last_reason);
 	}
 	if (correlate__unmatched(an->corr))
