@@ -43,7 +43,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst agent/%.c,$(OUTPUT)/fuzz/agent/%.o,$(filter-out agent/loader.c,$(AGENT_SRCS)))
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sanitize-recover=all \
+	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"' -DAISEC_RULES_DIR='"$(PREFIX)/share/aisec-rt/rules"'
 
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
