@@ -601,6 +601,8 @@ void format__evidence_json(struct strbuf *out, const struct format_ctx *fc, cons
 	jsonw__str(&w, "host", fc->host ? fc->host : "");
 	jsonw__obj_open(&w, "agent");
 	jsonw__str(&w, "version", AISEC_VERSION);
+	jsonw__str(&w, "id", svc && svc->agent_id ? svc->agent_id : "");
+	jsonw__uint(&w, "seq", svc ? svc->seq : 0);
 	jsonw__obj_close(&w);
 	jsonw__obj_open(&w, "service");
 	jsonw__uint(&w, "pid", svc ? svc->pid : 0);

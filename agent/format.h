@@ -51,11 +51,15 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
 
 #define FORMAT_EVIDENCE_SCHEMA "aisec.evidence.v1"
 
-/* The watched service, as evidence records name it. */
+/* The watched service, as evidence records name it, and the agent writing
+ * them: its id for this run and the record's sequence number (1, 2, ... per
+ * agent run, no gaps), so a consumer can tell when records are missing. */
 struct format_service {
 	__u32 pid;
 	const char *comm;
 	const char *exe;
+	const char *agent_id;
+	__u64 seq;
 };
 
 /* Append one aisec.evidence.v1 object and a newline. event_json: the JSON

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -36,6 +37,8 @@ struct watch {
 	struct strbuf evline;     /* evidence being written */
 	struct strbuf cause;      /* JSON of the event behind an evidence */
 	double start;             /* now_s() when watching began */
+	char agent_id[40];        /* random id of this run, in every evidence record */
+	__u64 evidence_seq;       /* sequence number of the last evidence record */
 	struct format_ctx fc;
 	struct strbuf line;
 	struct event ev;          /* decoded record; large, so kept here */
@@ -111,6 +114,25 @@ static int emit_line(struct watch *w, const struct enriched *e)
 	return rc;
 }
 
+/* A random UUID (v4) naming this agent run. */
+static void make_agent_id(char *buf, size_t len)
+{
+	unsigned char b[16] = { 0 };
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* No entropy: time and pid still tell runs apart. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(b, &ts, sizeof(ts) < sizeof(b) ? sizeof(ts) : sizeof(b));
+		b[15] ^= (unsigned char)getpid();
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 /* Wall-clock ns of an event. */
 static __u64 wall_of(const struct watch *w, const struct enriched *e)
 {
@@ -127,6 +149,8 @@ static void on_evidence(void *ctx, const struct correlate_evidence *ev, const st
 		.pid = w->opts->pid,
 		.comm = svc ? svc->comm : "",
 		.exe = svc ? svc->exe : "",
+		.agent_id = w->agent_id,
+		.seq = ++w->evidence_seq,
 	};
 	int rc;
 
@@ -420,6 +444,7 @@ int watch__run(const struct watch_opts *opts)
 	}
 	if (gethostname(w.host, sizeof(w.host) - 1))
 		strcpy(w.host, "unknown");
+	make_agent_id(w.agent_id, sizeof(w.agent_id));
 	memcpy(lo.db_ports, opts->db_ports, sizeof(lo.db_ports));
 	w.fc = (struct format_ctx){
 		.procs = w.procs,

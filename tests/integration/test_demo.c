@@ -116,6 +116,24 @@ static void test_attacks_confirm_exactly_their_findings(void **state)
 	assert_string_equal(status_of(ev, "app.py", 83), "confirmed"); /* SSRF to the metadata address */
 	assert_string_equal(status_of(ev, "scripts/migrate.py", 13), "unobserved");
 	assert_int_equal(count_null_findings(ev), 0);
+	/* One agent run: same id on every record, sequence 1, 2, 3... without gaps. */
+	{
+		const char *id = NULL;
+		int seq = 0;
+
+		cJSON_ArrayForEach(e, ev)
+		{
+			cJSON *agent = cJSON_GetObjectItem(e, "agent");
+			const char *this_id = cJSON_GetObjectItem(agent, "id")->valuestring;
+
+			assert_int_equal(strlen(this_id), 36);
+			if (!id)
+				id = this_id;
+			assert_string_equal(this_id, id);
+			assert_int_equal((int)cJSON_GetObjectItem(agent, "seq")->valuedouble, ++seq);
+		}
+		assert_true(seq >= 8);
+	}
 	/* Each confirmation names its detector and carries the proving event. */
 	cJSON_ArrayForEach(e, ev)
 	{
