@@ -48,10 +48,7 @@ struct strlist {
 };
 
 struct cmdi {
-	char *name;
-	int cwes[FINDING_MAX_CWES];
-	size_t ncwes;
-	char severity[16];
+	struct detect_id id; /* name, CWEs, severity from the rule */
 	struct proglist shells, recon, net;
 	struct strlist meta;  /* longest first, so "&&" is seen before "&" */
 	struct strlist revsh; /* substrings */
@@ -242,31 +239,20 @@ static int longest_first(const void *a, const void *b)
  */
 struct cmdi *cmdi__new(const struct rule_family *rule, char *err, size_t errlen)
 {
-	static const cJSON empty = {.type = cJSON_Object};
 	const cJSON *params;
 	struct cmdi *d = NULL;
 	size_t i;
 	int ret;
 
-	if (!rule) {
-		fail(err, errlen, "no rule family");
-		errno = EINVAL;
-		return NULL;
-	}
-	params = rule->params ? rule->params : &empty;
-	ret = cmdi__check_params(params, err, errlen);
+	ret = detect__params(rule, &params, err, errlen);
+	if (!ret)
+		ret = cmdi__check_params(params, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = -ENOMEM;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d || detect_id__init(&d->id, rule, "cmdi"))
 		goto cleanup;
-	d->name = strdup(rule->name ? rule->name : "cmdi");
-	if (!d->name)
-		goto cleanup;
-	d->ncwes = rule->ncwes < FINDING_MAX_CWES ? rule->ncwes : FINDING_MAX_CWES;
-	memcpy(d->cwes, rule->cwes, d->ncwes * sizeof(d->cwes[0]));
-	snprintf(d->severity, sizeof(d->severity), "%s", rule->severity);
 	if ((ret = progs_load(params, "shells", &d->shells)) || (ret = progs_load(params, "recon_tools", &d->recon)) ||
 	    (ret = progs_load(params, "network_tools", &d->net)) ||
 	    (ret = strs_load(params, "metacharacters", &d->meta)) ||
@@ -299,7 +285,7 @@ void cmdi__free(struct cmdi *d)
 	strs_free(&d->meta);
 	strs_free(&d->revsh);
 	strs_free(&d->allow);
-	free(d->name);
+	detect_id__free(&d->id);
 	free(d);
 }
 
@@ -721,12 +707,7 @@ static int report(const struct cmdi *d, struct detection *det, enum finding_stat
 	put_clip(&r, cmd ? cmd : line, room);
 	put(&r, "%s : %s", cmd ? "'" : "", detail);
 
-	det->detector = d->name;
-	det->status = status;
-	memcpy(det->cwes, d->cwes, sizeof(det->cwes));
-	det->ncwes = d->ncwes;
-	det->confidence = confidence;
-	snprintf(det->severity, sizeof(det->severity), "%s", d->severity);
+	detect_id__fill(&d->id, det, status, confidence);
 	return 1;
 }
 

@@ -37,10 +37,7 @@ struct globlist {
 };
 
 struct pathtrav {
-	char *name;
-	int cwes[FINDING_MAX_CWES];
-	size_t ncwes;
-	char severity[16];
+	struct detect_id id;		/* name, CWEs, severity from the rule */
 	struct globlist sensitive;	/* confirmed when opened */
 	struct globlist ok_when_direct; /* ...unless opened by this exact, canonical absolute path */
 	struct globlist allow;		/* '..' opens resolving here are the runtime's own */
@@ -156,30 +153,19 @@ static int globs_load(const cJSON *params, const char *key, struct globlist *l)
  */
 struct pathtrav *pathtrav__new(const struct rule_family *rule, char *err, size_t errlen)
 {
-	static const cJSON empty = {.type = cJSON_Object};
 	const cJSON *params;
 	struct pathtrav *d = NULL;
 	int ret;
 
-	if (!rule) {
-		fail(err, errlen, "no rule family");
-		errno = EINVAL;
-		return NULL;
-	}
-	params = rule->params ? rule->params : &empty;
-	ret = pathtrav__check_params(params, err, errlen);
+	ret = detect__params(rule, &params, err, errlen);
+	if (!ret)
+		ret = pathtrav__check_params(params, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = -ENOMEM;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d || detect_id__init(&d->id, rule, "path-traversal"))
 		goto cleanup;
-	d->name = strdup(rule->name ? rule->name : "path-traversal");
-	if (!d->name)
-		goto cleanup;
-	d->ncwes = rule->ncwes < FINDING_MAX_CWES ? rule->ncwes : FINDING_MAX_CWES;
-	memcpy(d->cwes, rule->cwes, d->ncwes * sizeof(d->cwes[0]));
-	snprintf(d->severity, sizeof(d->severity), "%s", rule->severity);
 	ret = globs_load(params, "sensitive_paths", &d->sensitive);
 	if (!ret)
 		ret = globs_load(params, "ok_when_direct", &d->ok_when_direct);
@@ -205,7 +191,7 @@ void pathtrav__free(struct pathtrav *d)
 	globs_free(&d->sensitive);
 	globs_free(&d->ok_when_direct);
 	globs_free(&d->allow);
-	free(d->name);
+	detect_id__free(&d->id);
 	free(d);
 }
 
@@ -414,12 +400,7 @@ static void put_failed(struct reason *r, __s64 ret)
 
 static int report(const struct pathtrav *d, struct detection *det, enum finding_status status, int confidence)
 {
-	det->detector = d->name;
-	det->status = status;
-	memcpy(det->cwes, d->cwes, sizeof(det->cwes));
-	det->ncwes = d->ncwes;
-	det->confidence = confidence;
-	snprintf(det->severity, sizeof(det->severity), "%s", d->severity);
+	detect_id__fill(&d->id, det, status, confidence);
 	return 1;
 }
 

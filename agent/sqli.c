@@ -185,10 +185,7 @@ struct litpos {
 };
 
 struct sqli {
-	char name[64];
-	int cwes[FINDING_MAX_CWES];
-	size_t ncwes;
-	char severity[16];
+	struct detect_id id; /* name, CWEs, severity from the rule */
 	struct cfg cfg;
 
 	struct tmpl *slots;
@@ -2188,13 +2185,8 @@ static bool varies(const struct cfg *c, struct tmpl *t, uint64_t fp)
 
 static void fill(const struct sqli *d, struct detection *det, enum finding_status st, int conf, const char *msg)
 {
-	det->detector = d->name;
-	det->status = st;
-	memcpy(det->cwes, d->cwes, sizeof(det->cwes));
-	det->ncwes = d->ncwes;
+	detect_id__fill(&d->id, det, st, conf < 0 ? 0 : conf > 100 ? 100 : conf);
 	snprintf(det->reason, sizeof(det->reason), "%s", msg);
-	det->confidence = conf < 0 ? 0 : conf > 100 ? 100 : conf;
-	snprintf(det->severity, sizeof(det->severity), "%s", d->severity);
 }
 
 /*
@@ -2307,10 +2299,6 @@ struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 		errno = -rc;
 		return NULL;
 	}
-	snprintf(d->name, sizeof(d->name), "%s", rule->name ? rule->name : "sqli");
-	d->ncwes = rule->ncwes > FINDING_MAX_CWES ? FINDING_MAX_CWES : rule->ncwes;
-	memcpy(d->cwes, rule->cwes, d->ncwes * sizeof(d->cwes[0]));
-	snprintf(d->severity, sizeof(d->severity), "%s", rule->severity);
 
 	d->nslots = d->cfg.max_templates;
 	nb = pow2_at_least(2ull * d->nslots);
@@ -2321,7 +2309,8 @@ struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 	d->toks = malloc(MAX_TOKS * sizeof(*d->toks));
 	d->sig = malloc(MAX_TOKS * sizeof(*d->sig));
 	d->lp = malloc(MAX_LITPOS * sizeof(*d->lp));
-	if (!d->slots || !d->buckets || !d->pfx || !d->toks || !d->sig || !d->lp) {
+	if (detect_id__init(&d->id, rule, "sqli") || !d->slots || !d->buckets || !d->pfx || !d->toks || !d->sig ||
+	    !d->lp) {
 		sqli__free(d);
 		errf(err, errlen, "sqli: out of memory");
 		errno = ENOMEM;
@@ -2345,5 +2334,6 @@ void sqli__free(struct sqli *d)
 	free(d->pfx);
 	free(d->buckets);
 	free(d->slots);
+	detect_id__free(&d->id);
 	free(d);
 }

@@ -39,10 +39,7 @@ struct allow {
 };
 
 struct ssrf {
-	char *name;
-	int cwes[FINDING_MAX_CWES];
-	size_t ncwes;
-	char severity[16];
+	struct detect_id id; /* name, CWEs, severity from the rule */
 	struct range *meta;
 	size_t nmeta;
 	__u8 admin[65536 / 8]; /* bitmap of admin ports */
@@ -307,30 +304,19 @@ static int load(struct ssrf *d, const cJSON *params)
  */
 struct ssrf *ssrf__new(const struct rule_family *rule, char *err, size_t errlen)
 {
-	static const cJSON empty = {.type = cJSON_Object};
 	const cJSON *params;
 	struct ssrf *d = NULL;
 	int ret;
 
-	if (!rule) {
-		fail(err, errlen, "no rule family");
-		errno = EINVAL;
-		return NULL;
-	}
-	params = rule->params ? rule->params : &empty;
-	ret = ssrf__check_params(params, err, errlen);
+	ret = detect__params(rule, &params, err, errlen);
+	if (!ret)
+		ret = ssrf__check_params(params, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = -ENOMEM;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d || detect_id__init(&d->id, rule, "ssrf"))
 		goto cleanup;
-	d->name = strdup(rule->name ? rule->name : "ssrf");
-	if (!d->name)
-		goto cleanup;
-	d->ncwes = rule->ncwes < FINDING_MAX_CWES ? rule->ncwes : FINDING_MAX_CWES;
-	memcpy(d->cwes, rule->cwes, d->ncwes * sizeof(d->cwes[0]));
-	snprintf(d->severity, sizeof(d->severity), "%s", rule->severity);
 	ret = load(d, params);
 	if (ret)
 		goto cleanup;
@@ -354,7 +340,7 @@ void ssrf__free(struct ssrf *d)
 	free(d->meta);
 	free(d->priv);
 	free(d->allow);
-	free(d->name);
+	detect_id__free(&d->id);
 	free(d);
 }
 
@@ -452,12 +438,7 @@ static int report(const struct ssrf *d, const struct ssrf_input *in, const __u8 
 	}
 	snprintf(det->reason, sizeof(det->reason), "connect to %s%s%s:%u%s%s%s, %s%s", v4 ? "" : "[", addr,
 		 v4 ? "" : "]", in->port, given[0] ? " (given as " : "", given, given[0] ? ")" : "", what, failed);
-	det->detector = d->name;
-	det->status = status;
-	memcpy(det->cwes, d->cwes, sizeof(det->cwes));
-	det->ncwes = d->ncwes;
-	det->confidence = confidence;
-	snprintf(det->severity, sizeof(det->severity), "%s", d->severity);
+	detect_id__fill(&d->id, det, status, confidence);
 	return 1;
 }
 

@@ -13,7 +13,7 @@
  * - the same input gives the same detection (the detector keeps no state).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Iagent \
- *	tests/fuzz/fuzz_cmdi.c agent/cmdi.c -lcjson -o fuzz_cmdi
+ *	tests/fuzz/fuzz_cmdi.c agent/cmdi.c agent/detect.c -lcjson -o fuzz_cmdi
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmdi.h"
+#include "fuzz_rule.h"
 #include "rules.h"
 
 #define MAX_ARGS 64
@@ -34,23 +35,9 @@ static const cJSON *shells_;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static struct rule_family rule = {.name = "cmdi", .cwes = {78, 77}, .ncwes = 2, .severity = "critical"};
-	static char text[65536];
-	static cJSON *root; /* kept for the whole run: the detector was built from it */
 	char err[256] = "";
-	FILE *f = fopen("rules/cmdi.json", "r");
-	size_t n;
 
-	if (!f) {
-		fprintf(stderr, "fuzz_cmdi: run from the repository root (rules/cmdi.json)\n");
-		abort();
-	}
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	root = cJSON_Parse(text);
-	if (!root)
-		abort();
-	rule.params = cJSON_GetObjectItem(root, "params");
+	fuzz_rule_params(&rule, "fuzz_cmdi", "rules/cmdi.json");
 	shells_ = cJSON_GetObjectItem(rule.params, "shells");
 	det_ = cmdi__new(&rule, err, sizeof(err));
 	if (!det_) {

@@ -17,7 +17,7 @@
  *   same detection.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Iagent \
- *	tests/fuzz/fuzz_pathtrav.c agent/pathtrav.c -lcjson -o fuzz_pathtrav
+ *	tests/fuzz/fuzz_pathtrav.c agent/pathtrav.c agent/detect.c -lcjson -o fuzz_pathtrav
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "fuzz_rule.h"
 #include "pathtrav.h"
 #include "rules.h"
 
@@ -36,23 +37,9 @@ static struct pathtrav *det_;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static struct rule_family rule = {.name = "path-traversal", .cwes = {22, 23}, .ncwes = 2, .severity = "high"};
-	static char text[65536];
-	static cJSON *root; /* kept for the whole run: the detector was built from it */
 	char err[256] = "";
-	FILE *f = fopen("rules/path-traversal.json", "r");
-	size_t n;
 
-	if (!f) {
-		fprintf(stderr, "fuzz_pathtrav: run from the repository root (rules/path-traversal.json)\n");
-		abort();
-	}
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	root = cJSON_Parse(text);
-	if (!root)
-		abort();
-	rule.params = cJSON_GetObjectItem(root, "params");
+	fuzz_rule_params(&rule, "fuzz_pathtrav", "rules/path-traversal.json");
 	det_ = pathtrav__new(&rule, err, sizeof(err));
 	if (!det_) {
 		fprintf(stderr, "fuzz_pathtrav: %s\n", err);

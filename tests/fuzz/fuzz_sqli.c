@@ -12,7 +12,7 @@
  * non-empty NUL-terminated reason; EXECUTE and INIT_DB never report.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Iagent \
- *	tests/fuzz/fuzz_sqli.c agent/sqli.c agent/sqllex.c -lcjson -o fuzz_sqli
+ *	tests/fuzz/fuzz_sqli.c agent/sqli.c agent/sqllex.c agent/detect.c -lcjson -o fuzz_sqli
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -20,25 +20,12 @@
 #include <string.h>
 
 #include "events.h"
+#include "rowcheck.h"
 
 #define EXEC_FIXED offsetof(struct aisec_exec, argv)
 #define OPEN_FIXED offsetof(struct aisec_open, path)
 /* Every record fits, with room to build ones that claim more than the maximum. */
 #define TMPL_MAX (sizeof(struct aisec_exec) + 64)
-
-/* Assertions for table rows that name the failing row. */
-#define CHECK_INT(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);                                               \
-		if (g_ != w_)                                                                                          \
-			fail_msg("\"%s\": %s is %lld, want %lld", row, #got, g_, w_);                                  \
-	} while (0)
-#define CHECK_STR(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		const char *g_ = (got), *w_ = (want);                                                                  \
-		if (strcmp(g_, w_) != 0)                                                                               \
-			fail_msg("\"%s\": %s is \"%s\", want \"%s\"", row, #got, g_, w_);                              \
-	} while (0)
 
 static void *tmpl_new(void)
 {

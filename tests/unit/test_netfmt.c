@@ -18,19 +18,7 @@
 #include <sys/socket.h>
 
 #include "netfmt.h"
-
-#define CHECK_STR(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		const char *g_ = (got), *w_ = (want);                                                                  \
-		if (strcmp(g_, w_) != 0)                                                                               \
-			fail_msg("\"%s\": %s is \"%s\", want \"%s\"", row, #got, g_, w_);                              \
-	} while (0)
-#define CHECK_INT(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);                                               \
-		if (g_ != w_)                                                                                          \
-			fail_msg("\"%s\": %s is %lld, want %lld", row, #got, g_, w_);                                  \
-	} while (0)
+#include "rowcheck.h"
 
 /* One call of a formatting function, so every function can go through the same length sweep. */
 struct call {

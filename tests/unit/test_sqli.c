@@ -31,9 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "rulefile.h"
 #include "rules.h"
 #include "sqli.h"
 
@@ -45,12 +47,7 @@
 
 /* ---- the shipped rule ------------------------------------------------------------------------------------- */
 
-struct shipped {
-	cJSON *root;
-	struct rule_family rule;
-};
-
-static struct shipped shipped;
+static struct tu_rule_file shipped;
 
 /* rules/sqli.json next to this file's tests/unit/. */
 static void rule_path(char *buf, size_t len)
@@ -68,47 +65,18 @@ static void free_shipped(void)
 	cJSON_Delete(shipped.root);
 }
 
-/* Parse the shipped file once; freed at exit. */
+/* Parse the shipped file once (next to this file, else from the working directory); freed at exit. */
 static void load_shipped(void)
 {
-	char path[1024], *text;
-	const cJSON *it;
-	FILE *f;
-	long n;
+	static char path[1024]; /* shipped.rule.file points here */
 
 	if (shipped.root)
 		return;
 	rule_path(path, sizeof(path));
-	f = fopen(path, "r");
-	if (!f)
-		f = fopen("rules/sqli.json", "r");
-	if (!f)
-		fail_msg("%s: %s (run the tests from the repository root)", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), n);
-	fclose(f);
-	shipped.root = cJSON_Parse(text);
-	free(text);
-	if (!shipped.root)
-		fail_msg("%s: not JSON", path);
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "rules/sqli.json");
+	tu_rule_file_load(&shipped, path);
 	atexit(free_shipped);
-	shipped.rule.name = cJSON_GetStringValue(cJSON_GetObjectItem(shipped.root, "family"));
-	shipped.rule.detector = cJSON_GetStringValue(cJSON_GetObjectItem(shipped.root, "detector"));
-	shipped.rule.file = "rules/sqli.json";
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(shipped.root, "cwes"))
-	{
-		if (shipped.rule.ncwes < FINDING_MAX_CWES)
-			shipped.rule.cwes[shipped.rule.ncwes++] = it->valueint;
-	}
-	snprintf(shipped.rule.severity, sizeof(shipped.rule.severity), "%s",
-		 cJSON_GetStringValue(cJSON_GetObjectItem(shipped.root, "severity")));
-	shipped.rule.enabled = true;
-	shipped.rule.params = cJSON_GetObjectItem(shipped.root, "params");
-	assert_non_null(shipped.rule.params);
 }
 
 static struct sqli *new_default(void)

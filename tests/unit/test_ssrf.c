@@ -22,73 +22,19 @@
 
 #include <cjson/cJSON.h>
 
+#include "rulefile.h"
+#include "rowcheck.h"
 #include "rules.h"
 #include "ssrf.h"
 
 #define RULE_FILE "rules/ssrf.json"
 
-#define CHECK_STR(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		const char *g_ = (got), *w_ = (want);                                                                  \
-		if (strcmp(g_, w_) != 0)                                                                               \
-			fail_msg("\"%s\": %s is \"%s\", want \"%s\"", row, #got, g_, w_);                              \
-	} while (0)
-#define CHECK_INT(row, got, want)                                                                                      \
-	do {                                                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);                                               \
-		if (g_ != w_)                                                                                          \
-			fail_msg("\"%s\": %s is %lld, want %lld", row, #got, g_, w_);                                  \
-	} while (0)
-
-/* The shipped rule file, parsed; rule.params points into root. */
-struct shipped {
-	cJSON *root;
-	struct rule_family rule;
-};
-
-static void load_shipped(struct shipped *s)
-{
-	const cJSON *it;
-	FILE *f = fopen(RULE_FILE, "r");
-	char *text;
-	long n;
-
-	memset(s, 0, sizeof(*s));
-	if (!f)
-		fail_msg("%s: %s (run the tests from the repository root)", RULE_FILE, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), n);
-	fclose(f);
-	s->root = cJSON_Parse(text);
-	free(text);
-	if (!s->root)
-		fail_msg("%s: not JSON", RULE_FILE);
-	s->rule.name = cJSON_GetStringValue(cJSON_GetObjectItem(s->root, "family"));
-	s->rule.detector = cJSON_GetStringValue(cJSON_GetObjectItem(s->root, "detector"));
-	s->rule.file = RULE_FILE;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(s->root, "cwes"))
-	{
-		assert_true(s->rule.ncwes < FINDING_MAX_CWES);
-		s->rule.cwes[s->rule.ncwes++] = it->valueint;
-	}
-	snprintf(s->rule.severity, sizeof(s->rule.severity), "%s",
-		 cJSON_GetStringValue(cJSON_GetObjectItem(s->root, "severity")));
-	s->rule.enabled = true;
-	s->rule.params = cJSON_GetObjectItem(s->root, "params");
-	assert_non_null(s->rule.name);
-	assert_non_null(s->rule.params);
-}
-
-static struct ssrf *new_shipped(struct shipped *s)
+static struct ssrf *new_shipped(struct tu_rule_file *s)
 {
 	char err[256] = "";
 	struct ssrf *d;
 
-	load_shipped(s);
+	tu_rule_file_load(s, RULE_FILE);
 	d = ssrf__new(&s->rule, err, sizeof(err));
 	if (!d)
 		fail_msg("ssrf__new: %s", err);
@@ -97,11 +43,11 @@ static struct ssrf *new_shipped(struct shipped *s)
 
 static void test_rule_file(void **state)
 {
-	struct shipped s;
+	struct tu_rule_file s;
 	const cJSON *ev;
 	char err[256] = "";
 
-	load_shipped(&s);
+	tu_rule_file_load(&s, RULE_FILE);
 	CHECK_STR(RULE_FILE, s.rule.name, "ssrf");
 	CHECK_STR(RULE_FILE, s.rule.detector, "ssrf");
 	CHECK_INT(RULE_FILE, s.rule.ncwes, 1);
@@ -263,7 +209,7 @@ static const struct row rows[] = {
 
 static void test_corpus(void **state)
 {
-	struct shipped s;
+	struct tu_rule_file s;
 	struct ssrf *d = new_shipped(&s);
 	struct detection det;
 	size_t i, nb = 0, na = 0, fp_conf = 0, fp_trig = 0, a_conf = 0, a_trig = 0, fn = 0, known_fn = 0;
@@ -323,7 +269,7 @@ static void test_reasons(void **state)
 					 "of watching"},
 	};
 	/* clang-format on */
-	struct shipped s;
+	struct tu_rule_file s;
 	struct ssrf *d = new_shipped(&s);
 	struct detection det;
 	size_t i;
@@ -482,7 +428,7 @@ static void test_params_errors(void **state)
 
 static void test_null_arguments(void **state)
 {
-	struct shipped s;
+	struct tu_rule_file s;
 	struct ssrf *d = new_shipped(&s);
 	struct ssrf_input in = {.family = AF_INET, .addr = {169, 254, 169, 254}, .port = 80};
 	struct detection det;
