@@ -23,7 +23,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	-Iinclude -Iagent -I$(OUTPUT) $(SAN_FLAGS) \
 	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"' -DAISEC_RULES_DIR='"$(PREFIX)/share/aisec-rt/rules"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lcjson -lxxhash -lcap
+LDLIBS := -lbpf -lelf -lz -lcjson -lxxhash -lcap -lrdkafka
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(VMLINUX_DIR) -Ibpf/lib -Iinclude
 
@@ -49,7 +49,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sani
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
 	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl \
-	libicu72
+	libicu72 kcat
 
 ifeq ($(V),1)
 Q =
@@ -127,7 +127,13 @@ $(OUTPUT)/tests/%: tests/%.c $(OUTPUT)/libaisec.a $(TEST_HELPER_OBJS) $(wildcard
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(TEST_HELPER_OBJS) $(OUTPUT)/libaisec.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
-tests-build: $(OUTPUT)/aisec-rt $(UNIT_BINS) $(ITEST_BINS)
+# Test tools: helpers the tests start (not shipped), e.g. librdkafka's mock cluster.
+$(OUTPUT)/tests/tools/kafka_mock: tests/tools/kafka_mock.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(LDFLAGS) -lrdkafka -o $@
+
+tests-build: $(OUTPUT)/aisec-rt $(UNIT_BINS) $(ITEST_BINS) $(OUTPUT)/tests/tools/kafka_mock
 
 # Unit tests, BPF load tests and integration tests; ends with "N passed, N failed".
 test: tests-build
@@ -155,9 +161,9 @@ $(OUTPUT)/fuzz/libaisec.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libaisec.a
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(OUTPUT)/fuzz/libaisec.a
 	$(call msg,LD-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -lxxhash -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -lxxhash -lz -o $@
 
 # Every libFuzzer target for FUZZ_SECONDS each. Corpus, log and any crash
 # input are kept next to the binary ($(OUTPUT)/fuzz/<name>.corpus, .log, .crash-*).

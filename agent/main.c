@@ -48,6 +48,11 @@ static const char usage_text[] =
 	"      --rules DIR          detector rules (default: $AISEC_RULES_DIR, ./rules, then the installed ones)\n"
 	"      --source-root DIR    directory the SARIF uris are relative to (also the root for path traversal)\n"
 	"      --evidence FILE      also write the evidence records (aisec.evidence.v1 NDJSON) to FILE\n"
+	"  Kafka (evidence records, none lost: docs/kafka.md):\n"
+	"      --kafka BROKERS      bootstrap servers (host:port,...)\n"
+	"      --topic T            the topic (required with --kafka)\n"
+	"      --kafka-conf K=V     any librdkafka property (SASL, TLS...); repeatable\n"
+	"      --spool-dir DIR      where undelivered records wait (default /var/lib/aisec-rt/spool)\n"
 	"triage options:\n"
 	"      --findings FILE      SARIF 2.1.0 file of static findings; repeatable, at least one\n"
 	"      --evidence FILE      aisec.evidence.v1 NDJSON (watch output; other records are skipped)\n"
@@ -102,6 +107,8 @@ static int cmd_watch(int argc, char **argv)
 		{ "sql-param-values", no_argument, NULL, 'V' },
 		{ "findings", required_argument, NULL, 'F' }, { "rules", required_argument, NULL, 'r' },
 		{ "source-root", required_argument, NULL, 's' }, { "evidence", required_argument, NULL, 'e' },
+		{ "kafka", required_argument, NULL, 'K' },    { "topic", required_argument, NULL, 't' },
+		{ "kafka-conf", required_argument, NULL, 'C' }, { "spool-dir", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -195,6 +202,20 @@ static int cmd_watch(int argc, char **argv)
 		case 'e':
 			o.evidence_path = optarg;
 			break;
+		case 'K':
+			o.kafka_brokers = optarg;
+			break;
+		case 't':
+			o.kafka_topic = optarg;
+			break;
+		case 'C':
+			if (o.n_kafka_conf == SINK_KAFKA_MAX_CONF || !strchr(optarg, '='))
+				return usage_error("--kafka-conf needs key=value (at most 64), not '%s'", optarg);
+			o.kafka_conf[o.n_kafka_conf++] = optarg;
+			break;
+		case 'W':
+			o.spool_dir = optarg;
+			break;
 		case 'v':
 			log__set_level(LOG_DEBUG);
 			break;
@@ -208,6 +229,8 @@ static int cmd_watch(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (o.kafka_brokers && !o.kafka_topic)
+		return usage_error("--kafka %s needs --topic", o.kafka_brokers);
 	if (optind >= argc)
 		return usage_error("%s", "watch needs a pid");
 	if (optind + 1 < argc)

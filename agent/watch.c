@@ -34,6 +34,9 @@ struct watch {
 	struct analyze *an;       /* NULL when no rules were found and none were asked for */
 	struct sink_file *out;
 	struct sink_file *evidence; /* --evidence, or NULL */
+	struct sink_kafka *kafka;   /* --kafka, or NULL */
+	struct sink_kafka_stats kafka_stats; /* taken when the producer is closed */
+	bool kafka_was_on;
 	struct strbuf evline;     /* evidence being written */
 	struct strbuf cause;      /* JSON of the event behind an evidence */
 	double start;             /* now_s() when watching began */
@@ -164,6 +167,26 @@ static void on_evidence(void *ctx, const struct correlate_evidence *ev, const st
 		rc = sink_file__write(w->evidence, w->evline.data, w->evline.len);
 		if (rc && !w->write_error)
 			w->write_error = rc;
+	}
+	if (w->kafka) {
+		char key[FINDING_FP_LEN + 16];
+
+		/* Key: the finding's fingerprint; for a missed finding a stable
+		 * hash of detector and service, so its records share a partition. */
+		if (ev->finding) {
+			snprintf(key, sizeof(key), "%s", ev->finding->fingerprint);
+		} else {
+			__u64 h = 1469598103934665603ull;
+
+			for (const char *p = ev->detector; *p; p++)
+				h = (h ^ (unsigned char)*p) * 1099511628211ull;
+			h = (h ^ 0xff) * 1099511628211ull;
+			for (const char *p = s.exe; p && *p; p++)
+				h = (h ^ (unsigned char)*p) * 1099511628211ull;
+			snprintf(key, sizeof(key), "missed-%016llx", (unsigned long long)h);
+		}
+		/* The JSON line without its newline is the message value. */
+		sink_kafka__send(w->kafka, key, strlen(key), w->evline.data, w->evline.len - 1, FORMAT_EVIDENCE_SCHEMA);
 	}
 	if (w->opts->format != WATCH_FORMAT_JSON) {
 		strbuf__reset(&w->evline);
@@ -345,6 +368,14 @@ static void print_summary(struct watch *w, double secs)
 			 (unsigned long long)w->bad_records, (unsigned long long)st[AISEC_STAT_WAKEUPS]);
 	log_info("process cache: %zu entries, %llu evicted for space", proc_cache__size(w->procs),
 		 (unsigned long long)proc_cache__evictions(w->procs));
+	if (w->kafka_was_on) {
+		const struct sink_kafka_stats *k = &w->kafka_stats;
+
+		log_info("kafka: %llu evidence records delivered, %llu spooled, %llu replayed from the spool, %llu failed "
+			 "deliveries, %llu dropped from a full spool, %llu corrupt spool frames",
+			 (unsigned long long)k->delivered, (unsigned long long)k->spooled, (unsigned long long)k->replayed,
+			 (unsigned long long)k->failed, (unsigned long long)k->dropped, (unsigned long long)k->corrupt);
+	}
 	if (w->sql_was_on) {
 		const struct sqlcap_stats ss = w->sql_stats;
 
@@ -393,6 +424,9 @@ int watch__run(const struct watch_opts *opts)
 		log_err("cannot create the process cache: %s", strerror(errno));
 		return 1;
 	}
+	if (gethostname(w.host, sizeof(w.host) - 1))
+		strcpy(w.host, "unknown");
+	make_agent_id(w.agent_id, sizeof(w.agent_id));
 	if (!opts->no_sql) {
 		struct sqlcap_opts so = { .n_patterns = opts->n_db_sockets };
 
@@ -428,6 +462,24 @@ int watch__run(const struct watch_opts *opts)
 			}
 		}
 	}
+	if (opts->kafka_brokers) {
+		struct sink_kafka_opts ko = {
+			.brokers = opts->kafka_brokers,
+			.topic = opts->kafka_topic,
+			.nconf = opts->n_kafka_conf,
+			.spool_dir = opts->spool_dir,
+			.host = w.host,
+			.agent_version = AISEC_VERSION,
+		};
+
+		memcpy(ko.conf, opts->kafka_conf, sizeof(ko.conf));
+		w.kafka = sink_kafka__open(&ko, err, sizeof(err));
+		if (!w.kafka) {
+			log_err("kafka: %s", err);
+			rc = 2;
+			goto cleanup;
+		}
+	}
 	if (opts->evidence_path) {
 		w.evidence = sink_file__open(opts->evidence_path, err, sizeof(err));
 		if (!w.evidence) {
@@ -442,9 +494,6 @@ int watch__run(const struct watch_opts *opts)
 		rc = 2;
 		goto cleanup;
 	}
-	if (gethostname(w.host, sizeof(w.host) - 1))
-		strcpy(w.host, "unknown");
-	make_agent_id(w.agent_id, sizeof(w.agent_id));
 	memcpy(lo.db_ports, opts->db_ports, sizeof(lo.db_ports));
 	w.fc = (struct format_ctx){
 		.procs = w.procs,
@@ -490,6 +539,8 @@ int watch__run(const struct watch_opts *opts)
 			log_err("reading the ring buffer failed: %s", strerror(-n));
 			goto cleanup;
 		}
+		if (w.kafka)
+			sink_kafka__poll(w.kafka, 0);
 		if (sink_file__flush(w.out)) {
 			log_err("cannot write output: %s", strerror(errno));
 			goto cleanup;
@@ -527,6 +578,13 @@ int watch__run(const struct watch_opts *opts)
 	}
 	if (w.an)
 		analyze__print_table(w.an, stderr);
+	if (w.kafka) {
+		/* Flush within the timeout; what is left goes to the spool. */
+		sink_kafka__stats(w.kafka, &w.kafka_stats);
+		sink_kafka__close(w.kafka);
+		w.kafka = NULL;
+		w.kafka_was_on = true;
+	}
 	print_summary(&w, now_s() - start);
 	if (w.evidence) {
 		rc = sink_file__commit(w.evidence, err, sizeof(err));
@@ -549,6 +607,7 @@ int watch__run(const struct watch_opts *opts)
 cleanup:
 	sqlcap__free(w.sql);
 	analyze__free(w.an);
+	sink_kafka__close(w.kafka);
 	sink_file__abort(w.evidence);
 	sink_file__abort(w.out);
 	loader__free(w.ld);

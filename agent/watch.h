@@ -12,6 +12,7 @@
 #include "analyze.h"
 #include "format.h"
 #include "loader.h"
+#include "sink_kafka.h"
 #include "sqlcap.h"
 
 enum watch_format {
@@ -45,6 +46,13 @@ struct watch_opts {
 	const char *rules_dir;             /* NULL: default search (see analyze.h) */
 	const char *source_root;           /* root the SARIF uris are relative to */
 	const char *evidence_path;         /* also write evidence records here (NDJSON) */
+
+	/* Kafka (evidence records) */
+	const char *kafka_brokers;         /* NULL: no Kafka */
+	const char *kafka_topic;
+	const char *kafka_conf[SINK_KAFKA_MAX_CONF]; /* "key=value" librdkafka properties */
+	size_t n_kafka_conf;
+	const char *spool_dir;             /* NULL: /var/lib/aisec-rt/spool */
 };
 
 /* Run the watch. Returns the process exit code: 0 ok, 1 runtime error, 2 bad
