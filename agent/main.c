@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"      --topic T            the topic (required with --kafka)\n"
 	"      --kafka-conf K=V     any librdkafka property (SASL, TLS...); repeatable\n"
 	"      --spool-dir DIR      where undelivered records wait (default /var/lib/aisec-rt/spool)\n"
+	"      --kafka-events-topic T     also send every event (aisec.event.v1) to topic T (off by default)\n"
+	"      --kafka-events-rate N      at most N events a second to it (default 1000; the rest are counted)\n"
 	"triage options:\n"
 	"      --findings FILE      SARIF 2.1.0 file of static findings; repeatable, at least one\n"
 	"      --evidence FILE      aisec.evidence.v1 NDJSON (watch output; other records are skipped)\n"
@@ -109,6 +111,8 @@ static int cmd_watch(int argc, char **argv)
 		{ "source-root", required_argument, NULL, 's' }, { "evidence", required_argument, NULL, 'e' },
 		{ "kafka", required_argument, NULL, 'K' },    { "topic", required_argument, NULL, 't' },
 		{ "kafka-conf", required_argument, NULL, 'C' }, { "spool-dir", required_argument, NULL, 'W' },
+		{ "kafka-events-topic", required_argument, NULL, 'G' },
+		{ "kafka-events-rate", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,6 +220,16 @@ static int cmd_watch(int argc, char **argv)
 		case 'W':
 			o.spool_dir = optarg;
 			break;
+		case 'G':
+			o.kafka_events_topic = optarg;
+			break;
+		case 'L':
+			errno = 0;
+			o.kafka_events_rate = strtod(optarg, &end);
+			if (errno || end == optarg || *end || o.kafka_events_rate <= 0)
+				return usage_error("--kafka-events-rate needs a positive number of events per second, not '%s'",
+						   optarg);
+			break;
 		case 'v':
 			log__set_level(LOG_DEBUG);
 			break;
@@ -231,6 +245,8 @@ static int cmd_watch(int argc, char **argv)
 	}
 	if (o.kafka_brokers && !o.kafka_topic)
 		return usage_error("--kafka %s needs --topic", o.kafka_brokers);
+	if (o.kafka_events_topic && !o.kafka_brokers)
+		return usage_error("--kafka-events-topic %s needs --kafka", o.kafka_events_topic);
 	if (optind >= argc)
 		return usage_error("%s", "watch needs a pid");
 	if (optind + 1 < argc)

@@ -37,6 +37,12 @@ struct watch {
 	struct sink_kafka *kafka;   /* --kafka, or NULL */
 	struct sink_kafka_stats kafka_stats; /* taken when the producer is closed */
 	bool kafka_was_on;
+	struct sink_kafka *kevents; /* --kafka-events-topic, or NULL */
+	struct sink_kafka_stats kevents_stats;
+	bool kevents_was_on;
+	double tokens, tokens_at;  /* rate limit of raw events (token bucket) */
+	__u64 events_limited;      /* raw events not sent to Kafka because of the rate limit */
+	struct strbuf evjson;      /* raw event as JSON for Kafka when the output is text */
 	struct strbuf evline;     /* evidence being written */
 	struct strbuf cause;      /* JSON of the event behind an evidence */
 	double start;             /* now_s() when watching began */
@@ -95,6 +101,35 @@ static void enrich(struct watch *w, struct enriched *e)
 	e->proc = proc_cache__peek(w->procs, h->pid);
 }
 
+/* Raw events to their Kafka topic, at most kafka_events_rate a second (a
+ * token bucket allowing a one-second burst); the rest are counted. */
+static void send_raw_event(struct watch *w, const struct enriched *e)
+{
+	double rate = w->opts->kafka_events_rate > 0 ? w->opts->kafka_events_rate : 1000;
+	double now = now_s();
+	const struct strbuf *json = &w->line;
+	char key[16];
+
+	w->tokens += (now - w->tokens_at) * rate;
+	if (w->tokens > rate)
+		w->tokens = rate;
+	w->tokens_at = now;
+	if (w->tokens < 1) {
+		w->events_limited++;
+		return;
+	}
+	w->tokens -= 1;
+	if (w->opts->format != WATCH_FORMAT_JSON) {
+		strbuf__reset(&w->evjson);
+		format__json(&w->evjson, &w->fc, e);
+		json = &w->evjson;
+	}
+	if (json->oom || json->len < 2)
+		return;
+	snprintf(key, sizeof(key), "%u", e->ev->hdr->pid);
+	sink_kafka__send(w->kevents, key, strlen(key), json->data, json->len - 1, FORMAT_EVENT_SCHEMA);
+}
+
 /* Format one enriched event and write it. */
 static int emit_line(struct watch *w, const struct enriched *e)
 {
@@ -114,6 +149,8 @@ static int emit_line(struct watch *w, const struct enriched *e)
 	rc = sink_file__write(w->out, w->line.data, w->line.len);
 	if (rc)
 		w->write_error = rc;
+	if (w->kevents)
+		send_raw_event(w, e);
 	return rc;
 }
 
@@ -376,6 +413,16 @@ static void print_summary(struct watch *w, double secs)
 			 (unsigned long long)k->delivered, (unsigned long long)k->spooled, (unsigned long long)k->replayed,
 			 (unsigned long long)k->failed, (unsigned long long)k->dropped, (unsigned long long)k->corrupt);
 	}
+	if (w->kevents_was_on) {
+		const struct sink_kafka_stats *k = &w->kevents_stats;
+
+		log_info("kafka events: %llu delivered, %llu spooled, %llu not sent (rate limit %.0f/s), %llu failed "
+			 "deliveries, %llu dropped from a full spool",
+			 (unsigned long long)k->delivered, (unsigned long long)k->spooled,
+			 (unsigned long long)w->events_limited,
+			 w->opts->kafka_events_rate > 0 ? w->opts->kafka_events_rate : 1000, (unsigned long long)k->failed,
+			 (unsigned long long)k->dropped);
+	}
 	if (w->sql_was_on) {
 		const struct sqlcap_stats ss = w->sql_stats;
 
@@ -403,10 +450,11 @@ int watch__run(const struct watch_opts *opts)
 		.scratch = STRBUF_INIT,
 		.evline = STRBUF_INIT,
 		.cause = STRBUF_INIT,
+		.evjson = STRBUF_INIT,
 	};
 	unsigned poll_ms = opts->poll_ms ? opts->poll_ms : 100;
 	double start, deadline;
-	char err[512] = "";
+	char err[512] = "", events_spool[4096];
 	int rc = 1, n, ntree;
 	__u32 any;
 
@@ -479,6 +527,22 @@ int watch__run(const struct watch_opts *opts)
 			rc = 2;
 			goto cleanup;
 		}
+		if (opts->kafka_events_topic) {
+			/* Raw events: their own topic and spool, so they never
+			 * delay or reorder evidence. */
+			snprintf(events_spool, sizeof(events_spool), "%s/events",
+				 opts->spool_dir ? opts->spool_dir : "/var/lib/aisec-rt/spool");
+			ko.topic = opts->kafka_events_topic;
+			ko.spool_dir = events_spool;
+			w.kevents = sink_kafka__open(&ko, err, sizeof(err));
+			if (!w.kevents) {
+				log_err("kafka (events): %s", err);
+				rc = 2;
+				goto cleanup;
+			}
+			w.tokens_at = now_s();
+			w.tokens = opts->kafka_events_rate > 0 ? opts->kafka_events_rate : 1000;
+		}
 	}
 	if (opts->evidence_path) {
 		w.evidence = sink_file__open(opts->evidence_path, err, sizeof(err));
@@ -541,6 +605,8 @@ int watch__run(const struct watch_opts *opts)
 		}
 		if (w.kafka)
 			sink_kafka__poll(w.kafka, 0);
+		if (w.kevents)
+			sink_kafka__poll(w.kevents, 0);
 		if (sink_file__flush(w.out)) {
 			log_err("cannot write output: %s", strerror(errno));
 			goto cleanup;
@@ -585,6 +651,12 @@ int watch__run(const struct watch_opts *opts)
 		w.kafka = NULL;
 		w.kafka_was_on = true;
 	}
+	if (w.kevents) {
+		sink_kafka__stats(w.kevents, &w.kevents_stats);
+		sink_kafka__close(w.kevents);
+		w.kevents = NULL;
+		w.kevents_was_on = true;
+	}
 	print_summary(&w, now_s() - start);
 	if (w.evidence) {
 		rc = sink_file__commit(w.evidence, err, sizeof(err));
@@ -608,6 +680,7 @@ cleanup:
 	sqlcap__free(w.sql);
 	analyze__free(w.an);
 	sink_kafka__close(w.kafka);
+	sink_kafka__close(w.kevents);
 	sink_file__abort(w.evidence);
 	sink_file__abort(w.out);
 	loader__free(w.ld);
@@ -616,5 +689,6 @@ cleanup:
 	strbuf__free(&w.scratch);
 	strbuf__free(&w.evline);
 	strbuf__free(&w.cause);
+	strbuf__free(&w.evjson);
 	return rc;
 }

@@ -53,6 +53,8 @@ struct watch_opts {
 	const char *kafka_conf[SINK_KAFKA_MAX_CONF]; /* "key=value" librdkafka properties */
 	size_t n_kafka_conf;
 	const char *spool_dir;             /* NULL: /var/lib/aisec-rt/spool */
+	const char *kafka_events_topic;    /* raw events too, to this topic; NULL: off */
+	double kafka_events_rate;          /* most raw events sent per second; 0 = 1000 */
 };
 
 /* Run the watch. Returns the process exit code: 0 ok, 1 runtime error, 2 bad

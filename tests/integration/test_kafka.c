@@ -80,7 +80,7 @@ static int setup(void **state)
 	if (mock_pid == 0) {
 		dup2(pin[0], STDIN_FILENO);
 		dup2(pout[1], STDOUT_FILENO);
-		execl(path, path, "t-basic", "t-outage", "t-kill", "t-corrupt", "t-watch", (char *)NULL);
+		execl(path, path, "t-basic", "t-outage", "t-kill", "t-corrupt", "t-watch", "t-events", (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
@@ -504,7 +504,8 @@ static void test_watch_to_kafka(void **state)
 	{
 		const char *args[] = { "watch", pidstr, "--format", "json", "--output", out, "--evidence", evfile,
 				       "--kafka", bootstrap, "--topic", "t-watch", "--spool-dir", spool,
-				       "--kafka-conf", "message.timeout.ms=5000", NULL };
+				       "--kafka-conf", "message.timeout.ms=5000", "--kafka-events-topic", "t-events",
+				       "--kafka-events-rate", "10", NULL };
 
 		rc = tu_agent_start(&agent, "watching pid", 30, args);
 		if (rc) {
@@ -556,6 +557,42 @@ static void test_watch_to_kafka(void **state)
 	}
 	assert_true(n >= 2);
 	assert_int_equal(count_segments(spool), 0);
+
+	/* Raw events went to their own topic, at most 10 a second (a burst of
+	 * 10 at start): each message is one of the output's event lines, the
+	 * rest were counted as rate-limited. */
+	{
+		const char *argv_ev[] = { KCAT, "-b", bootstrap, "-t", "t-events", "-C", "-e", "-q", "-o", "beginning",
+					  "-f", "%k\t%s\n", NULL };
+		unsigned long long limited = 0;
+		int events = 0, sent = 0;
+		const char *p;
+
+		f = fopen(out, "r");
+		assert_non_null(f);
+		wl = fread(want, 1, sizeof(want) - 1, f);
+		fclose(f);
+		want[wl] = '\0';
+		/* Event lines only: evidence lines embed their proving event too. */
+		for (p = want; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			events += strncmp(p, "{\"schema\":\"aisec.event.v1\"", 26) == 0;
+		rc = tu_run(argv_ev, got, sizeof(got), kerr, sizeof(kerr));
+		if (rc)
+			fail_msg("kcat exited %d: %s", rc, kerr);
+		for (line = strtok_r(got, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *tab = strchr(line, '\t');
+
+			assert_non_null(tab);
+			assert_non_null(strstr(want, tab + 1)); /* the same bytes as an output line */
+			sent++;
+		}
+		p = strstr(agent.err, "kafka events: ");
+		assert_non_null(p);
+		assert_int_equal(sscanf(strstr(p, "spooled, "), "spooled, %llu not sent", &limited), 1);
+		assert_true(events > 12);
+		assert_true(sent >= 10 && sent < events);
+		assert_int_equal((unsigned long long)sent + limited, (unsigned long long)events);
+	}
 }
 
 int main(void)
