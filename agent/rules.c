@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmdi.h"
+#include "jpath.h"
 #include "pathtrav.h"
 #include "rules.h"
 #include "sqli.h"
@@ -27,7 +28,6 @@
 #define CWE_MAP_FILE "tool-cwe-map.json"
 #define MAX_FILE_BYTES (4 << 20) /* rule files are hand-written; anything bigger is a mistake */
 #define MAX_FAMILY_LEN 64
-#define JPATH_LEN 256
 #define SHOWN_LEN 64
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -60,12 +60,10 @@ static const char *const event_kinds[] = { "exec",   "fork", "exit",   "open", "
 
 static const char *const severities[] = { "low", "medium", "high", "critical" };
 
-static const char *const family_keys[] = { "family", "description", "detector", "cwes",
-					   "events", "severity",    "enabled",  "params" };
-#define KNOWN_FAMILY_KEYS "family, description, detector, cwes, events, severity, enabled, params"
+static const char *const family_keys[] = { "family",   "description", "detector", "cwes", "events",
+					   "severity", "enabled",     "params",   NULL };
 
-static const char *const map_keys[] = { "description", "tools" };
-#define KNOWN_MAP_KEYS "description, tools"
+static const char *const map_keys[] = { "description", "tools", NULL };
 
 /* Where errors go: every one to out (rules check), the first to err (load). */
 struct report {
@@ -89,12 +87,6 @@ struct ctx {
 	const char *file;
 	struct seen *seen;
 	size_t nseen, seen_cap;
-};
-
-/* A JSON path built while descending: "$.params.functions[2]". */
-struct jpath {
-	char s[JPATH_LEN];
-	size_t len;
 };
 
 static void report(struct report *r, int errnum, const char *file, const char *path, const char *fmt, ...)
@@ -138,92 +130,7 @@ static void fail(struct ctx *c, const struct jpath *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	report(c->r, EINVAL, c->file, p->s, "%s", msg);
-}
-
-static void jp_append(struct jpath *p, const char *s, size_t n)
-{
-	if (n > sizeof(p->s) - 1 - p->len)
-		n = sizeof(p->s) - 1 - p->len;
-	memcpy(p->s + p->len, s, n);
-	p->len += n;
-	p->s[p->len] = '\0';
-}
-
-/* Append ".key", or ["key"] when key is not a plain word; returns the length
- * to go back to. */
-static size_t jp_key(struct jpath *p, const char *key)
-{
-	size_t old = p->len;
-	bool plain = *key != '\0';
-	const char *k;
-	char esc[8];
-
-	for (k = key; *k; k++) {
-		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_' ||
-		      *k == '-'))
-			plain = false;
-	}
-	if (plain) {
-		jp_append(p, ".", 1);
-		jp_append(p, key, strlen(key));
-		return old;
-	}
-	jp_append(p, "[\"", 2);
-	for (k = key; *k; k++) {
-		unsigned char ch = (unsigned char)*k;
-
-		if (ch == '"' || ch == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)ch;
-			jp_append(p, esc, 2);
-		} else if (ch < 0x20 || ch == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", ch);
-			jp_append(p, esc, 6);
-		} else {
-			jp_append(p, k, 1);
-		}
-	}
-	jp_append(p, "\"]", 2);
-	return old;
-}
-
-static size_t jp_idx(struct jpath *p, size_t i)
-{
-	size_t old = p->len;
-	char num[32];
-	int n = snprintf(num, sizeof(num), "[%zu]", i);
-
-	jp_append(p, num, (size_t)n);
-	return old;
-}
-
-static void jp_pop(struct jpath *p, size_t old)
-{
-	p->len = old;
-	p->s[old] = '\0';
-}
-
-/* s made fit for a one-line message: control characters as '?', cut (on a
- * UTF-8 character boundary) with "..." when long. */
-static const char *shown(const char *s, char *buf, size_t len)
-{
-	size_t i, n = strlen(s);
-	bool cut = n > len - 1;
-
-	if (cut) {
-		n = len - 4;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (i = 0; i < n; i++)
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	if (cut) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
+	report(c->r, EINVAL, c->file, jpath__str(p), "%s", msg);
 }
 
 static int in_list(const char *s, const char *const *list, size_t n)
@@ -237,34 +144,22 @@ static int in_list(const char *s, const char *const *list, size_t n)
 	return -1;
 }
 
-/* Whether a key equal to item's appears before item in its object. */
-static bool repeated_key(const cJSON *obj, const cJSON *item)
-{
-	const cJSON *o;
-
-	for (o = obj->child; o && o != item; o = o->next) {
-		if (strcmp(o->string, item->string) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Report repeated and unknown keys of an object (cJSON keeps both copies of a
  * repeated key; which one wins would be an accident). */
-static void check_keys(struct ctx *c, const cJSON *obj, struct jpath *p, const char *const *known, size_t nknown,
-		       const char *known_text)
+static void check_keys(struct ctx *c, const cJSON *obj, struct jpath *p, const char *const *known)
 {
 	const cJSON *item;
+	char list[512];
 	size_t old;
 
 	cJSON_ArrayForEach(item, obj)
 	{
-		old = jp_key(p, item->string);
-		if (repeated_key(obj, item))
+		old = jpath__key(p, item->string);
+		if (jpath__repeated_key(obj, item))
 			fail(c, p, "key appears twice");
-		else if (in_list(item->string, known, nknown) < 0)
-			fail(c, p, "unknown key (known: %s)", known_text);
-		jp_pop(p, old);
+		else if (!jpath__known_key(item->string, known))
+			fail(c, p, "unknown key (known: %s)", jpath__key_list(known, list, sizeof(list)));
+		jpath__pop(p, old);
 	}
 }
 
@@ -307,7 +202,7 @@ static size_t parse_cwes(struct ctx *c, const cJSON *arr, struct jpath *p, int *
 	i = 0;
 	cJSON_ArrayForEach(item, arr)
 	{
-		old = jp_idx(p, i++);
+		old = jpath__idx(p, i++);
 		if (!positive_int(item, &v)) {
 			fail(c, p, "expected a positive integer CWE number (89, not \"CWE-89\")");
 			ok = false;
@@ -321,7 +216,7 @@ static size_t parse_cwes(struct ctx *c, const cJSON *arr, struct jpath *p, int *
 				cwes[n++] = v;
 			}
 		}
-		jp_pop(p, old);
+		jpath__pop(p, old);
 	}
 	return ok ? n : 0;
 }
@@ -423,18 +318,19 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 	const cJSON *family, *description, *detector, *cwes, *events, *severity, *enabled, *item;
 	struct rule_family f = { .enabled = true };
 	unsigned errors_before = c->r->nerrors;
-	struct jpath p = { "$", 1 };
+	struct jpath p;
 	char buf[SHOWN_LEN], buf2[SHOWN_LEN];
 	cJSON *params;
 	size_t i, j, old;
 	int det = -1;
 
+	jpath__init(&p, 0);
 	if (!cJSON_IsObject(doc)) {
 		fail(c, &p, "expected an object (a rule family; see docs/rules.md)");
 		cJSON_Delete(doc);
 		return;
 	}
-	check_keys(c, doc, &p, family_keys, ARRAY_SIZE(family_keys), KNOWN_FAMILY_KEYS);
+	check_keys(c, doc, &p, family_keys);
 	family = get(doc, "family");
 	description = get(doc, "description");
 	detector = get(doc, "detector");
@@ -444,14 +340,14 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 	enabled = get(doc, "enabled");
 	params = cJSON_GetObjectItemCaseSensitive(doc, "params");
 
-	old = jp_key(&p, "family");
+	old = jpath__key(&p, "family");
 	if (!family) {
 		fail(c, &p, "missing (every family file names its family)");
 	} else if (!cJSON_IsString(family)) {
 		fail(c, &p, "expected a string");
 	} else if (!valid_family_name(family->valuestring)) {
 		fail(c, &p, "'%s' is not a valid family name (1 to %d of a-z, 0-9 and '-')",
-		     shown(family->valuestring, buf, sizeof(buf)), MAX_FAMILY_LEN);
+		     jpath__shown(family->valuestring, buf, sizeof(buf)), MAX_FAMILY_LEN);
 	} else {
 		for (i = 0; i < c->nseen && strcmp(c->seen[i].name, family->valuestring) != 0; i++)
 			;
@@ -460,38 +356,38 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 		else
 			f.name = strdup(family->valuestring);
 	}
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "description");
+	old = jpath__key(&p, "description");
 	if (!description)
 		fail(c, &p, "missing (say in a sentence what the family detects)");
 	else if (!cJSON_IsString(description))
 		fail(c, &p, "expected a string");
 	else
 		f.description = strdup(description->valuestring);
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "detector");
+	old = jpath__key(&p, "detector");
 	if (!detector) {
 		fail(c, &p, "missing (one of: %s)", KNOWN_DETECTORS);
 	} else if (!cJSON_IsString(detector)) {
 		fail(c, &p, "expected a string (one of: %s)", KNOWN_DETECTORS);
 	} else if ((det = detector_index(detector->valuestring)) < 0) {
-		fail(c, &p, "unknown detector '%s' (known: %s)", shown(detector->valuestring, buf, sizeof(buf)),
+		fail(c, &p, "unknown detector '%s' (known: %s)", jpath__shown(detector->valuestring, buf, sizeof(buf)),
 		     KNOWN_DETECTORS);
 	} else {
 		f.detector = strdup(detector->valuestring);
 	}
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "cwes");
+	old = jpath__key(&p, "cwes");
 	if (!cwes)
 		fail(c, &p, "missing (the CWE numbers the family covers, e.g. [89])");
 	else
 		f.ncwes = parse_cwes(c, cwes, &p, f.cwes);
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "events");
+	old = jpath__key(&p, "events");
 	if (!events) {
 		fail(c, &p, "missing (the event kinds the family reads, e.g. [\"sql\"])");
 	} else if (!cJSON_IsArray(events) || !events->child) {
@@ -503,13 +399,13 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 		i = 0;
 		cJSON_ArrayForEach(item, events)
 		{
-			size_t o = jp_idx(&p, i++);
+			size_t o = jpath__idx(&p, i++);
 
 			if (!cJSON_IsString(item)) {
 				fail(c, &p, "expected a string (one of: %s)", KNOWN_EVENTS);
 			} else if (in_list(item->valuestring, event_kinds, ARRAY_SIZE(event_kinds)) < 0) {
 				fail(c, &p, "unknown event kind '%s' (known: %s)",
-				     shown(item->valuestring, buf, sizeof(buf)), KNOWN_EVENTS);
+				     jpath__shown(item->valuestring, buf, sizeof(buf)), KNOWN_EVENTS);
 			} else if (f.events) {
 				for (j = 0; j < f.nevents && strcmp(f.events[j], item->valuestring) != 0; j++)
 					;
@@ -518,31 +414,31 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 				else if (!(f.events[f.nevents++] = strdup(item->valuestring)))
 					oom(c);
 			}
-			jp_pop(&p, o);
+			jpath__pop(&p, o);
 		}
 	}
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "severity");
+	old = jpath__key(&p, "severity");
 	if (!severity)
 		fail(c, &p, "missing (one of: low, medium, high, critical)");
 	else if (!cJSON_IsString(severity))
 		fail(c, &p, "expected a string (one of: low, medium, high, critical)");
 	else if (in_list(severity->valuestring, severities, ARRAY_SIZE(severities)) < 0)
 		fail(c, &p, "'%s' is not a severity (use low, medium, high or critical)",
-		     shown(severity->valuestring, buf, sizeof(buf)));
+		     jpath__shown(severity->valuestring, buf, sizeof(buf)));
 	else
 		snprintf(f.severity, sizeof(f.severity), "%s", severity->valuestring);
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "enabled");
+	old = jpath__key(&p, "enabled");
 	if (enabled && !cJSON_IsBool(enabled))
 		fail(c, &p, "expected true or false");
 	else if (enabled)
 		f.enabled = cJSON_IsTrue(enabled);
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "params");
+	old = jpath__key(&p, "params");
 	if (params && !cJSON_IsObject(params)) {
 		if (det >= 0)
 			fail(c, &p, "expected an object (the %s detector's parameters)", detectors[det].name);
@@ -567,18 +463,18 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 		}
 	}
 	f.params = params;
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
 	/* One enabled family per detector: ruleset__by_detector must not guess. */
 	if (f.detector && f.enabled) {
 		const struct seen *s = detector_taken(c, f.detector);
 
 		if (s) {
-			old = jp_key(&p, "detector");
+			old = jpath__key(&p, "detector");
 			fail(c, &p,
 			     "detector '%s' already runs family '%s' (%s); set \"enabled\": false in one of them",
-			     f.detector, shown(s->name, buf2, sizeof(buf2)), s->file);
-			jp_pop(&p, old);
+			     f.detector, jpath__shown(s->name, buf2, sizeof(buf2)), s->file);
+			jpath__pop(&p, old);
 		}
 	}
 
@@ -620,24 +516,25 @@ static void parse_family(struct ruleset *rs, struct ctx *c, cJSON *doc)
 static void parse_cwe_map(struct ruleset *rs, struct ctx *c, cJSON *doc)
 {
 	const cJSON *description, *tools, *tool, *rule;
-	struct jpath p = { "$", 1 };
+	struct jpath p;
 	const char **owner = NULL; /* tool of each entry, for the twice-mapped message */
 	size_t owner_cap = 0, old, old2, old3, i;
 	struct sarif_cwe_entry e;
 
+	jpath__init(&p, 0);
 	if (!cJSON_IsObject(doc)) {
 		fail(c, &p, "expected an object {\"description\": ..., \"tools\": {TOOL: {RULE_ID: [CWE, ...]}}}");
 		goto out;
 	}
-	check_keys(c, doc, &p, map_keys, ARRAY_SIZE(map_keys), KNOWN_MAP_KEYS);
+	check_keys(c, doc, &p, map_keys);
 	description = get(doc, "description");
 	tools = get(doc, "tools");
-	old = jp_key(&p, "description");
+	old = jpath__key(&p, "description");
 	if (description && !cJSON_IsString(description))
 		fail(c, &p, "expected a string");
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 
-	old = jp_key(&p, "tools");
+	old = jpath__key(&p, "tools");
 	if (!tools) {
 		fail(c, &p, "missing (an object: tool name -> {rule id -> [CWE numbers]})");
 		goto out;
@@ -648,8 +545,8 @@ static void parse_cwe_map(struct ruleset *rs, struct ctx *c, cJSON *doc)
 	}
 	cJSON_ArrayForEach(tool, tools)
 	{
-		old2 = jp_key(&p, tool->string);
-		if (repeated_key(tools, tool)) {
+		old2 = jpath__key(&p, tool->string);
+		if (jpath__repeated_key(tools, tool)) {
 			fail(c, &p, "tool appears twice");
 		} else if (!tool->string[0]) {
 			fail(c, &p, "empty tool name");
@@ -658,7 +555,7 @@ static void parse_cwe_map(struct ruleset *rs, struct ctx *c, cJSON *doc)
 		} else {
 			cJSON_ArrayForEach(rule, tool)
 			{
-				old3 = jp_key(&p, rule->string);
+				old3 = jpath__key(&p, rule->string);
 				memset(&e, 0, sizeof(e));
 				for (i = 0; i < rs->map.n && strcmp(rs->map_v[i].rule_id, rule->string) != 0; i++)
 					;
@@ -678,12 +575,12 @@ static void parse_cwe_map(struct ruleset *rs, struct ctx *c, cJSON *doc)
 						rs->map.v = rs->map_v;
 					}
 				}
-				jp_pop(&p, old3);
+				jpath__pop(&p, old3);
 			}
 		}
-		jp_pop(&p, old2);
+		jpath__pop(&p, old2);
 	}
-	jp_pop(&p, old);
+	jpath__pop(&p, old);
 out:
 	free(owner);
 	cJSON_Delete(doc);
@@ -779,8 +676,8 @@ static bool key_expected_at(const char *text, size_t q)
 /* Parse text as JSON; NULL after reporting "file: line L, column C: invalid JSON". */
 static cJSON *parse_json(struct ctx *c, const char *text, size_t len)
 {
-	const char *end = NULL, *nul, *at, *s;
-	unsigned line = 1, col = 1;
+	const char *end = NULL, *nul, *at;
+	size_t line, col;
 	cJSON *doc;
 
 	/* A NUL inside the text would end it early for cJSON: not JSON either. */
@@ -795,15 +692,8 @@ static cJSON *parse_json(struct ctx *c, const char *text, size_t len)
 	 * character ("{\"a\": 1,}" points after the '}'): step back onto it. */
 	if (!nul && at > text && !strchr("\" \t\r\n", at[-1]) && key_expected_at(text, (size_t)(at - 1 - text)))
 		at--;
-	for (s = text; s < at; s++) {
-		if (*s == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	report(c->r, EINVAL, c->file, NULL, "line %u, column %u: invalid JSON", line, col);
+	jpath__line_col(text, (size_t)(at - text), &line, &col);
+	report(c->r, EINVAL, c->file, NULL, "line %zu, column %zu: invalid JSON", line, col);
 	return NULL;
 }
 
