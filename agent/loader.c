@@ -59,7 +59,11 @@ static void disable_missing_tracepoints(struct bpf_object *obj)
 
 		if (strncmp(sec, "tp/", 3) != 0)
 			continue;
+		/* tracefs where it is mounted: its own mount point, or under debugfs. */
 		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", sec + 3);
+		if (access(path, F_OK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 3);
 		if (access(path, F_OK) == 0)
 			continue;
 		bpf_program__set_autoload(prog, false);
