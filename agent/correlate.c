@@ -12,15 +12,63 @@
  * (detector, status, reason); this bounds how many keys are remembered. */
 #define MISSED_KEYS 1024
 
+#define NIL ((size_t)-1)
+
 struct correlate {
 	struct findings *fs;
 	char *root;
+	/* Findings by the hash of their uri's file name, so an opened file is
+	 * checked against the few findings that can name it, not all of them. */
+	size_t *heads, *next, nbuckets;
+	size_t unreached;         /* indexed findings not yet reachable */
 	correlate_emit_fn emit;
 	void *ctx;
 	__u64 missed[MISSED_KEYS];
 	size_t nmissed;
 	__u64 emitted, unmatched;
 };
+
+static void uri_unescape(const char *in, char *out, size_t outlen);
+
+/* FNV-1a of the last path component. */
+static __u64 base_hash(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	__u64 h = 1469598103934665603ull;
+
+	for (const unsigned char *p = (const unsigned char *)(b ? b + 1 : path); *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
+static int build_index(struct correlate *c)
+{
+	char u[4096];
+
+	c->nbuckets = 16;
+	while (c->nbuckets < 2 * c->fs->n)
+		c->nbuckets *= 2;
+	c->heads = malloc(c->nbuckets * sizeof(*c->heads));
+	c->next = malloc((c->fs->n ? c->fs->n : 1) * sizeof(*c->next));
+	if (!c->heads || !c->next)
+		return -ENOMEM;
+	for (size_t b = 0; b < c->nbuckets; b++)
+		c->heads[b] = NIL;
+	for (size_t i = 0; i < c->fs->n; i++) {
+		size_t b;
+
+		c->next[i] = NIL;
+		if (!c->fs->v[i].uri || !*c->fs->v[i].uri)
+			continue;
+		uri_unescape(c->fs->v[i].uri, u, sizeof(u));
+		b = base_hash(u) & (c->nbuckets - 1);
+		c->next[i] = c->heads[b];
+		c->heads[b] = i;
+		if (c->fs->v[i].status < FINDING_REACHABLE)
+			c->unreached++;
+	}
+	return 0;
+}
 
 struct correlate *correlate__new(struct findings *fs, const char *source_root, correlate_emit_fn emit, void *ctx)
 {
@@ -44,6 +92,11 @@ struct correlate *correlate__new(struct findings *fs, const char *source_root, c
 		while (n > 1 && c->root[n - 1] == '/')
 			c->root[--n] = '\0';
 	}
+	if (build_index(c)) {
+		correlate__free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return c;
 }
 
@@ -52,6 +105,8 @@ void correlate__free(struct correlate *c)
 	if (!c)
 		return;
 	free(c->root);
+	free(c->heads);
+	free(c->next);
 	free(c);
 }
 
@@ -129,6 +184,8 @@ static void rise(struct correlate *c, struct finding *f, enum finding_status to,
 	/* Status only rises; the same or a lower status adds to the count only. */
 	if (to <= f->status)
 		return;
+	if (f->status < FINDING_REACHABLE && f->uri && *f->uri)
+		c->unreached--;
 	f->status = to;
 	c->emitted++;
 	c->emit(c->ctx, &ev);
@@ -136,7 +193,10 @@ static void rise(struct correlate *c, struct finding *f, enum finding_status to,
 
 void correlate__on_open(struct correlate *c, const char *path, __u64 now_ns)
 {
-	for (size_t i = 0; i < c->fs->n; i++) {
+	/* Per opened file: one hash, then only the findings with that file name. */
+	if (c->unreached == 0)
+		return;
+	for (size_t i = c->heads[base_hash(path) & (c->nbuckets - 1)]; i != NIL; i = c->next[i]) {
 		struct finding *f = &c->fs->v[i];
 		char reason[sizeof(f->last_reason)];
 

@@ -160,11 +160,48 @@ static void test_uri_matching(void **state)
 	assert_false(correlate__uri_matches(NULL, NULL, "/srv/app.py"));
 }
 
+/* Many findings: an opened file reaches exactly the findings naming it, also
+ * through file:// uris and %-escapes, and nothing else. */
+static void test_open_index(void **state)
+{
+	static const int cwe[] = { 22 };
+	struct findings fs = { 0 };
+	struct got g = { 0 };
+	struct correlate *c;
+	char uri[64];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(uri, sizeof(uri), "src/mod%d.py", i);
+		add(&fs, uri, i + 1, cwe, 1);
+	}
+	add(&fs, "file:///srv/app/lib/a%20b.py", 5000, cwe, 1);
+	add(&fs, "", 5001, cwe, 1); /* no location: never reachable by a file */
+	c = correlate__new(&fs, NULL, on_ev, &g);
+	assert_non_null(c);
+	correlate__on_open(c, "/srv/app/src/mod999.py", 1);
+	assert_int_equal(g.n, 1);
+	assert_ptr_equal(g.ev[0].finding, &fs.v[999]);
+	correlate__on_open(c, "/srv/app/src/mod10.py", 2);
+	assert_int_equal(g.n, 2);
+	assert_ptr_equal(g.ev[1].finding, &fs.v[10]);
+	correlate__on_open(c, "/srv/app/lib/a b.py", 3);
+	assert_int_equal(g.n, 3);
+	assert_ptr_equal(g.ev[2].finding, &fs.v[1000]);
+	correlate__on_open(c, "/srv/app/src/mod1000.py", 4); /* no such finding */
+	correlate__on_open(c, "/elsewhere/mod10.py", 5);       /* same name, other directory */
+	assert_int_equal(g.n, 3);
+	assert_int_equal(fs.v[1001].status, FINDING_UNOBSERVED);
+	correlate__free(c);
+	findings__free(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rises_only),
 		cmocka_unit_test(test_uri_matching),
+		cmocka_unit_test(test_open_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
