@@ -158,7 +158,8 @@ void analyze__on_event(struct analyze *an, const struct enriched *e, __u64 wall_
 	case AISEC_EV_OPEN: {
 		const struct aisec_open *o = ev->raw.open;
 
-		if (o->ret >= 0 && (ev->path[0] == '/' || (o->dirfd == -100 && cwd[0] == '/'))) {
+		if (o->ret >= 0 && correlate__wants_opens(an->corr) &&
+		    (ev->path[0] == '/' || (o->dirfd == -100 && cwd[0] == '/'))) {
 			char full[4096];
 
 			if (pathtrav__normalize(cwd, ev->path, full, sizeof(full)) > 0)

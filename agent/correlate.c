@@ -191,6 +191,11 @@ static void rise(struct correlate *c, struct finding *f, enum finding_status to,
 	c->emit(c->ctx, &ev);
 }
 
+bool correlate__wants_opens(const struct correlate *c)
+{
+	return c->unreached > 0;
+}
+
 void correlate__on_open(struct correlate *c, const char *path, __u64 now_ns)
 {
 	/* Per opened file: one hash, then only the findings with that file name. */

@@ -45,6 +45,10 @@ void correlate__free(struct correlate *c);
  * clock of the event. */
 void correlate__on_open(struct correlate *c, const char *path, __u64 now_ns);
 
+/* Whether an opened file can still raise anything (some finding with a
+ * location is not reachable yet): callers skip building paths otherwise. */
+bool correlate__wants_opens(const struct correlate *c);
+
 /* A detector reported det. */
 void correlate__on_detection(struct correlate *c, const struct detection *det, __u64 now_ns);
 
