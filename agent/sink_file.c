@@ -2,6 +2,7 @@
  * sink_file: buffered line output to stdout or to an atomically published file.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ struct sink_file {
 	char *tmp;       /* temporary name while writing */
 	char *buf;       /* fp's buffer; freed only after fp is closed */
 	int error;       /* first write error, as a positive errno */
+	bool direct;     /* path is not a regular file (/dev/null, a FIFO, a tty): written in place */
 };
 
 #define SINK_BUF_SIZE (1 << 16)
@@ -49,6 +51,27 @@ struct sink_file *sink_file__open(const char *path, char *err, size_t errlen)
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		rc = EISDIR;
 		goto fail;
+	}
+	/* A device, FIFO or socket is written in place: renaming a temporary
+	 * file over /dev/null would replace the device with a regular file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		s->path = strdup(path);
+		if (!s->path) {
+			rc = ENOMEM;
+			goto fail;
+		}
+		s->direct = true;
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			rc = errno;
+			goto fail;
+		}
+		s->fp = fdopen(fd, "w");
+		if (!s->fp) {
+			rc = errno;
+			goto fail;
+		}
+		return s;
 	}
 	s->path = strdup(path);
 	dir = strdup(path);
@@ -130,6 +153,16 @@ int sink_file__commit(struct sink_file *s, char *err, size_t errlen)
 		destroy(s);
 		return rc;
 	}
+	if (s->direct) {
+		if ((fflush(s->fp) || fclose(s->fp)) && !s->error)
+			s->error = errno ? errno : EIO;
+		if (s->error) {
+			snprintf(err, errlen, "cannot write output %s: %s", s->path, strerror(s->error));
+			rc = -s->error;
+		}
+		destroy(s);
+		return rc;
+	}
 	if (!s->error && (fflush(s->fp) || fsync(fileno(s->fp))))
 		s->error = errno ? errno : EIO;
 	if (fclose(s->fp) && !s->error)
@@ -152,7 +185,8 @@ void sink_file__abort(struct sink_file *s)
 		return;
 	if (s->path) {
 		fclose(s->fp);
-		unlink(s->tmp);
+		if (!s->direct)
+			unlink(s->tmp);
 	} else {
 		fflush(stdout);
 	}

@@ -2,7 +2,9 @@
  * sink_file: where event lines go: stdout, or a file that appears only
  * complete. A file is written under a hidden temporary name in the same
  * directory and renamed into place by sink_file__commit(), so a crash or an
- * error never leaves a half-written output file behind.
+ * error never leaves a half-written output file behind. A path that exists
+ * and is not a regular file (/dev/null, a FIFO, a terminal) is written in
+ * place instead, never replaced.
  */
 #ifndef AISEC_SINK_FILE_H
 #define AISEC_SINK_FILE_H

@@ -519,9 +519,31 @@ static void test_stdout(void **state)
 	}
 }
 
+/* A device is written in place: /dev/null stays a character device. */
+static void test_device_written_in_place(void **state)
+{
+	char err[256] = "";
+	struct sink_file *s;
+	struct stat st;
+
+	(void)state;
+	s = sink_file__open("/dev/null", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(sink_file__write(s, "line\n", 5), 0);
+	assert_int_equal(sink_file__commit(s, err, sizeof(err)), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	s = sink_file__open("/dev/null", err, sizeof(err));
+	assert_non_null(s);
+	sink_file__abort(s);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_device_written_in_place),
 	    cmocka_unit_test_setup_teardown(test_commit_publishes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_empty_and_large, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_buffered_until_flush, setup, teardown),
