@@ -61,7 +61,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build check test test-unit test-integration test-asan fuzz demo install clean format
+.PHONY: all deps vmlinux tests-build check test bench bench-syscall test-unit test-integration test-asan fuzz demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -183,6 +183,12 @@ install: $(OUTPUT)/aisec-rt
 	install -D -m 0755 $(OUTPUT)/aisec-rt $(DESTDIR)$(PREFIX)/bin/aisec-rt
 	install -d $(DESTDIR)$(PREFIX)/share/aisec-rt/rules
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/aisec-rt/rules/
+
+# Benchmarks (never part of the tests): the syscall-cost part so far; see docs/PERFORMANCE.md.
+bench: bench-syscall
+
+bench-syscall: $(OUTPUT)/aisec-rt
+	$(Q)bash bench/syscall.sh $(OUTPUT)/aisec-rt
 
 format:
 	clang-format -i agent/*.c agent/*.h bpf/*.bpf.c bpf/lib/*.h include/aisec/*.h tests/*/*.c
