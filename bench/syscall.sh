@@ -49,7 +49,7 @@ for op in write openat+close connect+close; do
 	s=$(awk -v o="$op" '$1==o{print $2}' "$WORK/unwatched_sql")
 	w=$(awk -v o="$op" '$1==o{print $2}' "$WORK/watched")
 	printf '%-16s %10s %6s (+%3d) %6s (+%3d) %6s (+%4d) %9.2fx\n' "$op" "$b" "$u" $((u - b)) "$s" $((s - b)) "$w" $((w - b)) \
-		"$(echo "$w / $b" | bc -l)"
+		"$(awk -v w="$w" -v b="$b" 'BEGIN { print w / b }')"
 	[ -n "${BENCH_JSON:-}" ] && printf '{"op":"%s","base_ns":%s,"unwatched_ns":%s,"unwatched_sql_ns":%s,"watched_ns":%s}\n' \
 		"$op" "$b" "$u" "$s" "$w" >>"$BENCH_JSON"
 done
