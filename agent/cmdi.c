@@ -77,17 +77,6 @@ static const char *const multicall[] = {"busybox", "toybox"};
 static const char *const wrappers[] = {"exec", "command", "builtin", "nohup", "env",  "nice",  "ionice",  "setsid",
 				       "time", "timeout", "stdbuf",  "sudo",  "doas", "xargs", "busybox", "toybox"};
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* NULL when s is a valid entry of a list of this kind, else the problem. */
 static const char *entry_problem(enum key_kind kind, const char *s)
@@ -136,24 +125,24 @@ int cmdi__check_params(const struct cJSON *params, char *err, size_t errlen)
 	size_t k, i;
 
 	if (!cJSON_IsObject(params))
-		return fail(err, errlen, "$.params: expected an object");
+		return detect__fail(err, errlen, "$.params: expected an object");
 	cJSON_ArrayForEach(it, params)
 	{
 		for (k = 0; k < sizeof(param_keys) / sizeof(param_keys[0]); k++)
 			if (it->string && strcmp(it->string, param_keys[k].key) == 0)
 				break;
 		if (k == sizeof(param_keys) / sizeof(param_keys[0]))
-			return fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
+			return detect__fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
 		if (!cJSON_IsArray(it))
-			return fail(err, errlen, "$.params.%s: expected an array of strings", it->string);
+			return detect__fail(err, errlen, "$.params.%s: expected an array of strings", it->string);
 		i = 0;
 		cJSON_ArrayForEach(e, it)
 		{
 			if (!cJSON_IsString(e) || !e->valuestring)
-				return fail(err, errlen, "$.params.%s[%zu]: expected a string", it->string, i);
+				return detect__fail(err, errlen, "$.params.%s[%zu]: expected a string", it->string, i);
 			problem = entry_problem(param_keys[k].kind, e->valuestring);
 			if (problem)
-				return fail(err, errlen, "$.params.%s[%zu]: %s", it->string, i, problem);
+				return detect__fail(err, errlen, "$.params.%s[%zu]: %s", it->string, i, problem);
 			i++;
 		}
 	}
@@ -268,7 +257,7 @@ struct cmdi *cmdi__new(const struct rule_family *rule, char *err, size_t errlen)
 
 cleanup:
 	if (ret == -ENOMEM)
-		fail(err, errlen, "out of memory");
+		detect__fail(err, errlen, "out of memory");
 	cmdi__free(d);
 	errno = -ret;
 	return NULL;

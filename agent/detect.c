@@ -4,6 +4,7 @@
  * construction and stamping it on each detection.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,4 +54,16 @@ void detect_id__fill(const struct detect_id *id, struct detection *det, enum fin
 	det->ncwes = id->ncwes;
 	det->confidence = confidence;
 	snprintf(det->severity, sizeof(det->severity), "%s", id->severity);
+}
+
+int detect__fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
 }

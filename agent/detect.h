@@ -57,4 +57,8 @@ void detect_id__free(struct detect_id *id);
  */
 void detect_id__fill(const struct detect_id *id, struct detection *det, enum finding_status status, int confidence);
 
+/* Write a formatted message into err (when err and errlen allow) and return
+ * -EINVAL: the detectors' parameter-check error path. */
+int detect__fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif /* AISEC_DETECT_H */

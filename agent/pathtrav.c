@@ -46,17 +46,6 @@ struct pathtrav {
 /* The parameters, each an array of path globs. */
 static const char *const param_keys[] = {"sensitive_paths", "ok_when_direct", "allow"};
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static int check_globs(const cJSON *arr, const char *key, char *err, size_t errlen)
 {
@@ -64,20 +53,20 @@ static int check_globs(const cJSON *arr, const char *key, char *err, size_t errl
 	size_t i = 0;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "$.params.%s: expected an array of strings", key);
+		return detect__fail(err, errlen, "$.params.%s: expected an array of strings", key);
 	cJSON_ArrayForEach(it, arr)
 	{
 		const char *s = cJSON_GetStringValue(it);
 
 		if (!s)
-			return fail(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
 		if (!s[0])
-			return fail(err, errlen, "$.params.%s[%zu]: empty string", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: empty string", key, i);
 		if (strlen(s) > GLOB_MAX)
-			return fail(err, errlen, "$.params.%s[%zu]: longer than %d bytes", key, i, GLOB_MAX);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: longer than %d bytes", key, i, GLOB_MAX);
 		/* Paths are compared once resolved, so a glob must be able to match an absolute path. */
 		if (s[0] != '/' && s[0] != '*')
-			return fail(err, errlen,
+			return detect__fail(err, errlen,
 				    "$.params.%s[%zu]: expected an absolute path glob (\"/...\" or \"*...\")", key, i);
 		i++;
 	}
@@ -97,14 +86,14 @@ int pathtrav__check_params(const struct cJSON *params, char *err, size_t errlen)
 	int ret;
 
 	if (!cJSON_IsObject(params))
-		return fail(err, errlen, "$.params: expected an object");
+		return detect__fail(err, errlen, "$.params: expected an object");
 	cJSON_ArrayForEach(it, params)
 	{
 		for (k = 0; k < sizeof(param_keys) / sizeof(param_keys[0]); k++)
 			if (it->string && strcmp(it->string, param_keys[k]) == 0)
 				break;
 		if (k == sizeof(param_keys) / sizeof(param_keys[0]))
-			return fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
+			return detect__fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
 		ret = check_globs(it, it->string, err, errlen);
 		if (ret)
 			return ret;
@@ -177,7 +166,7 @@ struct pathtrav *pathtrav__new(const struct rule_family *rule, char *err, size_t
 
 cleanup:
 	if (ret == -ENOMEM)
-		fail(err, errlen, "out of memory");
+		detect__fail(err, errlen, "out of memory");
 	pathtrav__free(d);
 	errno = -ret;
 	return NULL;

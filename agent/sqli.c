@@ -295,17 +295,6 @@ static bool is_alnum(int c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static uint64_t fnv(uint64_t h, int c)
 {
@@ -383,15 +372,15 @@ static int parse_names(const cJSON *v, const char *key, bool allow_call, struct 
 	size_t i = 0;
 
 	if (!cJSON_IsArray(v))
-		return errf(err, errlen, "$.params.%s: expected an array of names", key);
+		return detect__fail(err, errlen, "$.params.%s: expected an array of names", key);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e) || !e->valuestring)
-			return errf(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
 		if (i >= MAX_NAMES)
-			return errf(err, errlen, "$.params.%s[%zu]: at most %d names", key, i, MAX_NAMES);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: at most %d names", key, i, MAX_NAMES);
 		if (!parse_name(e->valuestring, allow_call, &out[i]))
-			return errf(err, errlen,
+			return detect__fail(err, errlen,
 				    allow_call
 					? "$.params.%s[%zu]: expected a name of letters, digits, '_', '$', '.', "
 					  "optionally '@@' first or '()' last (at most 63 bytes)"
@@ -411,12 +400,12 @@ static int parse_states(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 	long code;
 
 	if (!cJSON_IsObject(v))
-		return errf(err, errlen, "$.params.syntax_error_states: expected an object");
+		return detect__fail(err, errlen, "$.params.syntax_error_states: expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (e->string && strcmp(e->string, "postgres") == 0) {
 			if (!cJSON_IsArray(e))
-				return errf(err, errlen, "$.params.syntax_error_states.postgres: expected an array");
+				return detect__fail(err, errlen, "$.params.syntax_error_states.postgres: expected an array");
 			i = 0;
 			cJSON_ArrayForEach(x, e)
 			{
@@ -426,12 +415,12 @@ static int parse_states(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 				for (k = 0; ok && k < 5; k++)
 					ok = (s[k] >= '0' && s[k] <= '9') || (s[k] >= 'A' && s[k] <= 'Z');
 				if (!ok)
-					return errf(err, errlen,
+					return detect__fail(err, errlen,
 						    "$.params.syntax_error_states.postgres[%zu]: expected a SQLSTATE "
 						    "string of 5 digits or capital letters",
 						    i);
 				if (i >= MAX_STATES)
-					return errf(err, errlen,
+					return detect__fail(err, errlen,
 						    "$.params.syntax_error_states.postgres[%zu]: at most %d", i,
 						    MAX_STATES);
 				memcpy(c->pg_states[i], s, 6);
@@ -440,24 +429,24 @@ static int parse_states(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 			c->npg = i;
 		} else if (e->string && strcmp(e->string, "mysql") == 0) {
 			if (!cJSON_IsArray(e))
-				return errf(err, errlen, "$.params.syntax_error_states.mysql: expected an array");
+				return detect__fail(err, errlen, "$.params.syntax_error_states.mysql: expected an array");
 			i = 0;
 			cJSON_ArrayForEach(x, e)
 			{
 				if (!is_int(x, 1, 65535, &code))
-					return errf(
+					return detect__fail(
 					    err, errlen,
 					    "$.params.syntax_error_states.mysql[%zu]: expected an integer from 1 "
 					    "to 65535",
 					    i);
 				if (i >= MAX_STATES)
-					return errf(err, errlen, "$.params.syntax_error_states.mysql[%zu]: at most %d",
+					return detect__fail(err, errlen, "$.params.syntax_error_states.mysql[%zu]: at most %d",
 						    i, MAX_STATES);
 				c->my_codes[i++] = (int)code;
 			}
 			c->nmy = i;
 		} else {
-			return errf(err, errlen, "$.params.syntax_error_states.%s: unknown key",
+			return detect__fail(err, errlen, "$.params.syntax_error_states.%s: unknown key",
 				    e->string ? e->string : "");
 		}
 	}
@@ -471,7 +460,7 @@ static int parse_conf(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 	int r;
 
 	if (!cJSON_IsObject(v))
-		return errf(err, errlen, "$.params.confidence: expected an object");
+		return detect__fail(err, errlen, "$.params.confidence: expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		for (r = 0; r < R_COUNT; r++) {
@@ -479,9 +468,9 @@ static int parse_conf(const cJSON *v, struct cfg *c, char *err, size_t errlen)
 				break;
 		}
 		if (r == R_COUNT)
-			return errf(err, errlen, "$.params.confidence.%s: unknown key", e->string ? e->string : "");
+			return detect__fail(err, errlen, "$.params.confidence.%s: unknown key", e->string ? e->string : "");
 		if (!is_int(e, 0, 100, &x))
-			return errf(err, errlen, "$.params.confidence.%s: expected an integer from 0 to 100",
+			return detect__fail(err, errlen, "$.params.confidence.%s: expected an integer from 0 to 100",
 				    e->string);
 		c->conf[r] = (int)x;
 	}
@@ -519,24 +508,24 @@ static int parse_params(const cJSON *p, struct cfg *c, char *err, size_t errlen)
 	if (!p)
 		return 0;
 	if (!cJSON_IsObject(p))
-		return errf(err, errlen, "$.params: expected an object");
+		return detect__fail(err, errlen, "$.params: expected an object");
 	cJSON_ArrayForEach(e, p)
 	{
 		const char *k = e->string ? e->string : "";
 
 		if (strcmp(k, "max_templates") == 0) {
 			if (!is_int(e, 1, MAX_TEMPLATES, &x))
-				return errf(err, errlen, "$.params.max_templates: expected an integer from 1 to %d",
+				return detect__fail(err, errlen, "$.params.max_templates: expected an integer from 1 to %d",
 					    MAX_TEMPLATES);
 			c->max_templates = (uint32_t)x;
 		} else if (strcmp(k, "min_varying") == 0) {
 			if (!is_int(e, 2, MAX_VARY, &x))
-				return errf(err, errlen, "$.params.min_varying: expected an integer from 2 to %d",
+				return detect__fail(err, errlen, "$.params.min_varying: expected an integer from 2 to %d",
 					    MAX_VARY);
 			c->min_varying = (uint32_t)x;
 		} else if (strcmp(k, "tautology") == 0) {
 			if (!cJSON_IsBool(e))
-				return errf(err, errlen, "$.params.tautology: expected true or false");
+				return detect__fail(err, errlen, "$.params.tautology: expected true or false");
 			c->tautology = cJSON_IsTrue(e);
 		} else if (strcmp(k, "time_functions") == 0) {
 			rc = parse_names(e, k, false, c->time_fns, &c->ntime, err, errlen);
@@ -556,7 +545,7 @@ static int parse_params(const cJSON *p, struct cfg *c, char *err, size_t errlen)
 			if (rc)
 				return rc;
 		} else {
-			return errf(err, errlen, "$.params.%s: unknown key", k);
+			return detect__fail(err, errlen, "$.params.%s: unknown key", k);
 		}
 	}
 	return 0;
@@ -2284,7 +2273,7 @@ struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 	int rc;
 
 	if (!rule) {
-		errf(err, errlen, "sqli: no rule family");
+		detect__fail(err, errlen, "sqli: no rule family");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -2312,7 +2301,7 @@ struct sqli *sqli__new(const struct rule_family *rule, char *err, size_t errlen)
 	if (detect_id__init(&d->id, rule, "sqli") || !d->slots || !d->buckets || !d->pfx || !d->toks || !d->sig ||
 	    !d->lp) {
 		sqli__free(d);
-		errf(err, errlen, "sqli: out of memory");
+		detect__fail(err, errlen, "sqli: out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}

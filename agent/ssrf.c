@@ -59,17 +59,6 @@ static const __u8 v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 static const char *const param_keys[] = {"metadata_addresses", "admin_ports", "private_ranges",
 					 "learning_seconds",   "learned_max", "allow"};
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /*
  * Parse an IPv4 or IPv6 address into 16 bytes (IPv4 mapped). *v4 says it was
@@ -190,22 +179,22 @@ static int check_array(const cJSON *arr, const char *key, char *err, size_t errl
 	struct allow a;
 
 	if (!cJSON_IsArray(arr))
-		return fail(err, errlen, "$.params.%s: expected an array", key);
+		return detect__fail(err, errlen, "$.params.%s: expected an array", key);
 	cJSON_ArrayForEach(it, arr)
 	{
 		const char *s = cJSON_GetStringValue(it);
 
 		if (strcmp(key, "admin_ports") == 0) {
 			if (!int_in(it, 1, 65535))
-				return fail(err, errlen, "$.params.%s[%zu]: expected a port number 1..65535", key, i);
+				return detect__fail(err, errlen, "$.params.%s[%zu]: expected a port number 1..65535", key, i);
 		} else if (!s) {
-			return fail(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: expected a string", key, i);
 		} else if (strcmp(key, "metadata_addresses") == 0 && !parse_range(s, false, &r)) {
-			return fail(err, errlen, "$.params.%s[%zu]: not an address", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: not an address", key, i);
 		} else if (strcmp(key, "private_ranges") == 0 && !parse_range(s, true, &r)) {
-			return fail(err, errlen, "$.params.%s[%zu]: not an address range", key, i);
+			return detect__fail(err, errlen, "$.params.%s[%zu]: not an address range", key, i);
 		} else if (strcmp(key, "allow") == 0 && !parse_allow(s, &a)) {
-			return fail(err, errlen,
+			return detect__fail(err, errlen,
 				    "$.params.%s[%zu]: expected an address range, \"RANGE:PORT\" or \"[RANGE]:PORT\"",
 				    key, i);
 		}
@@ -228,21 +217,21 @@ int ssrf__check_params(const struct cJSON *params, char *err, size_t errlen)
 	int ret;
 
 	if (!cJSON_IsObject(params))
-		return fail(err, errlen, "$.params: expected an object");
+		return detect__fail(err, errlen, "$.params: expected an object");
 	cJSON_ArrayForEach(it, params)
 	{
 		for (k = 0; k < sizeof(param_keys) / sizeof(param_keys[0]); k++)
 			if (it->string && strcmp(it->string, param_keys[k]) == 0)
 				break;
 		if (k == sizeof(param_keys) / sizeof(param_keys[0]))
-			return fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
+			return detect__fail(err, errlen, "$.params.%s: unknown key", it->string ? it->string : "");
 		if (strcmp(it->string, "learning_seconds") == 0) {
 			if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble <= 1e9))
-				return fail(err, errlen,
+				return detect__fail(err, errlen,
 					    "$.params.learning_seconds: expected a number of seconds 0..1e9");
 		} else if (strcmp(it->string, "learned_max") == 0) {
 			if (!int_in(it, 1, LEARNED_MAX_LIMIT))
-				return fail(err, errlen, "$.params.learned_max: expected an integer 1..%d",
+				return detect__fail(err, errlen, "$.params.learned_max: expected an integer 1..%d",
 					    LEARNED_MAX_LIMIT);
 		} else {
 			ret = check_array(it, it->string, err, errlen);
@@ -324,7 +313,7 @@ struct ssrf *ssrf__new(const struct rule_family *rule, char *err, size_t errlen)
 
 cleanup:
 	if (ret == -ENOMEM)
-		fail(err, errlen, "out of memory");
+		detect__fail(err, errlen, "out of memory");
 	ssrf__free(d);
 	errno = -ret;
 	return NULL;
