@@ -23,7 +23,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	-Iinclude -Iagent -I$(OUTPUT) $(SAN_FLAGS) \
 	-DAISEC_VERSION='"$(VERSION)"' -DAISEC_GIT_REV='"$(GIT_REV)"' -DAISEC_RULES_DIR='"$(PREFIX)/share/aisec-rt/rules"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lcjson -lxxhash -lcap -lrdkafka -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -lcjson -lxxhash -lcap -lrdkafka -lmicrohttpd -lcurl
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(VMLINUX_DIR) -Ibpf/lib -Iinclude
 
@@ -49,7 +49,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sani
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
 	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl \
-	libicu72 kcat libmicrohttpd-dev python3-yaml
+	libicu72 kcat libmicrohttpd-dev python3-yaml libcurl4-openssl-dev
 
 ifeq ($(V),1)
 Q =

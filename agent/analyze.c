@@ -269,3 +269,45 @@ size_t analyze__findings(const struct analyze *an)
 {
 	return an->fs.n;
 }
+
+void analyze__status_counts(const struct analyze *an, size_t out[4])
+{
+	for (int i = 0; i < 4; i++)
+		out[i] = 0;
+	for (size_t i = 0; i < an->fs.n; i++)
+		if ((unsigned)an->fs.v[i].status < 4)
+			out[an->fs.v[i].status]++;
+}
+
+size_t analyze__adopt(struct analyze *an, const struct analyze *old)
+{
+	size_t taken = 0;
+
+	if (!old)
+		return 0;
+	/* Findings files are small (hundreds of results): pairs are fine. */
+	for (size_t i = 0; i < an->fs.n; i++) {
+		struct finding *f = &an->fs.v[i];
+
+		for (size_t j = 0; j < old->fs.n; j++) {
+			const struct finding *o = &old->fs.v[j];
+
+			if (strcmp(f->fingerprint, o->fingerprint))
+				continue;
+			f->status = o->status;
+			f->evidence_count = o->evidence_count;
+			memcpy(f->last_reason, o->last_reason, sizeof(f->last_reason));
+			f->first_seen_ns = o->first_seen_ns;
+			f->last_seen_ns = o->last_seen_ns;
+			taken++;
+			break;
+		}
+	}
+	correlate__recount(an->corr);
+	return taken;
+}
+
+void analyze__set_service_pid(struct analyze *an, __u32 pid)
+{
+	an->o.service_pid = pid;
+}

@@ -54,6 +54,19 @@ void analyze__print_table(const struct analyze *an, FILE *out);
 
 size_t analyze__findings(const struct analyze *an);
 
+/* How many findings are in each status (enum finding_status). */
+void analyze__status_counts(const struct analyze *an, size_t out[4]);
+
+/* Carry the runtime state of old's findings (status, evidence count, last
+ * reason, first/last seen) over to the findings of an with the same
+ * fingerprint, as after a reload; no evidence is emitted for it. Returns how
+ * many findings took state. old may be NULL. */
+size_t analyze__adopt(struct analyze *an, const struct analyze *old);
+
+/* The process the service was selected by (see analyze_opts.service_pid);
+ * the node agent sets it per event, since a service there has many. */
+void analyze__set_service_pid(struct analyze *an, __u32 pid);
+
 /* The rules directory that would be used for given (NULL: the default search). */
 const char *analyze__rules_dir(const char *given);
 

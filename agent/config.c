@@ -546,27 +546,39 @@ static int parse_kafka(struct ctx *c, const cJSON *k, struct config *cfg)
 	return 0;
 }
 
+/* obj.key, when present, must be a boolean. */
+static int opt_bool(struct ctx *c, const cJSON *obj, const char *key, bool *out)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	size_t old;
+	int err;
+
+	if (!item)
+		return 0;
+	if (!cJSON_IsBool(item)) {
+		old = jpath__key(&c->path, key);
+		err = fail(c, "expected a boolean, got %s", jpath__type_name(item));
+		jpath__pop(&c->path, old);
+		return err;
+	}
+	*out = cJSON_IsTrue(item);
+	return 0;
+}
+
 static int parse_sinks(struct ctx *c, const cJSON *sinks, struct config *cfg)
 {
-	static const char *const known[] = { "stdout", "file", "kafka", NULL };
+	static const char *const known[] = { "stdout", "file", "events", "kafka", NULL };
 	const cJSON *item;
 	size_t old;
 	int err;
 
 	err = check_keys(c, sinks, known);
-	if (err)
-		return err;
-	item = cJSON_GetObjectItemCaseSensitive(sinks, "stdout");
-	if (item) {
-		if (!cJSON_IsBool(item)) {
-			old = jpath__key(&c->path, "stdout");
-			err = fail(c, "expected a boolean, got %s", jpath__type_name(item));
-			jpath__pop(&c->path, old);
-			return err;
-		}
-		cfg->sink_stdout = cJSON_IsTrue(item);
-	}
-	err = opt_abs_path(c, sinks, "file", &cfg->sink_file);
+	if (!err)
+		err = opt_bool(c, sinks, "stdout", &cfg->sink_stdout);
+	if (!err)
+		err = opt_abs_path(c, sinks, "file", &cfg->sink_file);
+	if (!err)
+		err = opt_abs_path(c, sinks, "events", &cfg->sink_events);
 	if (err)
 		return err;
 	item = cJSON_GetObjectItemCaseSensitive(sinks, "kafka");
@@ -671,7 +683,7 @@ static bool valid_url(const char *s)
 
 static int parse_kubelet(struct ctx *c, const cJSON *k, struct config *cfg)
 {
-	static const char *const known[] = { "url", "token_file", "ca_file", "refresh_seconds", NULL };
+	static const char *const known[] = { "url", "token_file", "ca_file", "insecure_tls", "refresh_seconds", NULL };
 	char buf[SHOWN_LEN];
 	size_t old;
 	int err;
@@ -693,6 +705,8 @@ static int parse_kubelet(struct ctx *c, const cJSON *k, struct config *cfg)
 	err = opt_abs_path(c, k, "token_file", &cfg->kubelet_token_file);
 	if (!err)
 		err = opt_abs_path(c, k, "ca_file", &cfg->kubelet_ca_file);
+	if (!err)
+		err = opt_bool(c, k, "insecure_tls", &cfg->kubelet_insecure_tls);
 	if (!err)
 		err = opt_u32(c, k, "refresh_seconds", 1, REFRESH_MAX, &cfg->kubelet_refresh_seconds);
 	return err;
@@ -959,6 +973,7 @@ void config__free(struct config *c)
 	free(c->file);
 	free(c->sql_text);
 	free(c->sink_file);
+	free(c->sink_events);
 	free(c->kafka_brokers);
 	free(c->kafka_topic);
 	free(c->kafka_spool_dir);

@@ -23,7 +23,7 @@
  *   "db": { "ports": {"5432": "postgres", "3306": "mysql"},
  *           "sockets": {".s.PGSQL.*": "postgres", "*mysql*.sock": "mysql"},
  *           "payload_bytes": 4096, "sql_text": "redacted" },
- *   "sinks": { "stdout": false, "file": "/var/log/aisec/evidence.ndjson",
+ *   "sinks": { "stdout": false, "file": "/var/log/aisec/evidence.ndjson", "events": null,
  *              "kafka": { "brokers": "...", "topic": "...", "conf": {"k": "v"},
  *                         "spool_dir": "/var/lib/aisec-rt/spool",
  *                         "events_topic": null, "events_rate": 1000 } },
@@ -31,7 +31,7 @@
  *               "spool_bytes": 268435456 },
  *   "rules_dir": "/usr/local/share/aisec-rt/rules",
  *   "metrics": { "listen": "127.0.0.1:9464" },
- *   "kubelet": { "url": "https://127.0.0.1:10250/pods", "token_file": "...", "ca_file": "...", "refresh_seconds": 30 }
+ *   "kubelet": { "url": "https://127.0.0.1:10250/pods", "token_file": "...", "ca_file": "...", "insecure_tls": false, "refresh_seconds": 30 }
  * }
  */
 #ifndef AISEC_CONFIG_H
@@ -77,7 +77,8 @@ struct config {
 	__u32 payload_bytes;       /* default 4096 */
 	char *sql_text;            /* "full" | "redacted" | "none"; default "redacted" for run */
 	bool sink_stdout;
-	char *sink_file;
+	char *sink_file;           /* evidence, appended as NDJSON */
+	char *sink_events;         /* events of the selected services, appended as NDJSON; NULL: none */
 	char *kafka_brokers, *kafka_topic, *kafka_spool_dir, *kafka_events_topic;
 	struct config_kv kafka_conf[CONFIG_MAX_KAFKA_CONF];
 	size_t nkafka_conf;
@@ -88,6 +89,7 @@ struct config {
 	char *metrics_listen;      /* default "127.0.0.1:9464" */
 	char *kubelet_url, *kubelet_token_file, *kubelet_ca_file;
 	__u32 kubelet_refresh_seconds;
+	bool kubelet_insecure_tls; /* do not verify the kubelet's certificate */
 };
 
 /* Parse and validate path into a new config. NULL with "file: $.path: problem"

@@ -191,6 +191,14 @@ static void rise(struct correlate *c, struct finding *f, enum finding_status to,
 	c->emit(c->ctx, &ev);
 }
 
+void correlate__recount(struct correlate *c)
+{
+	c->unreached = 0;
+	for (size_t i = 0; i < c->fs->n; i++)
+		if (c->fs->v[i].uri && *c->fs->v[i].uri && c->fs->v[i].status < FINDING_REACHABLE)
+			c->unreached++;
+}
+
 bool correlate__wants_opens(const struct correlate *c)
 {
 	return c->unreached > 0;

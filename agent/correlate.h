@@ -56,6 +56,10 @@ void correlate__on_detection(struct correlate *c, const struct detection *det, _
  * the file at path, given source_root (may be NULL). Exposed for tests. */
 bool correlate__uri_matches(const char *uri, const char *source_root, const char *path);
 
+/* The findings' statuses were changed from outside (state carried over
+ * from an earlier run of the same findings): recount what is left to reach. */
+void correlate__recount(struct correlate *c);
+
 /* Evidence records emitted so far, and detections that matched no finding. */
 __u64 correlate__emitted(const struct correlate *c);
 __u64 correlate__unmatched(const struct correlate *c);

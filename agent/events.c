@@ -29,6 +29,7 @@ const char *events__kind_name(unsigned kind)
 		[AISEC_EV_EXEC] = "exec",       [AISEC_EV_FORK] = "fork",     [AISEC_EV_EXIT] = "exit",
 		[AISEC_EV_OPEN] = "open",       [AISEC_EV_CONNECT] = "connect", [AISEC_EV_ACCEPT] = "accept",
 		[AISEC_EV_BIND] = "bind",       [AISEC_EV_LISTEN] = "listen",   [AISEC_EV_PAYLOAD] = "payload",
+		[AISEC_EV_CGROUP_GONE] = "cgroup_gone",
 	};
 
 	if (kind >= AISEC_EV_KIND_MAX || !names[kind])
@@ -192,6 +193,11 @@ int events__decode(const void *data, size_t size, struct event *ev)
 		ev->raw.payload = p;
 		return 0;
 	}
+	case AISEC_EV_CGROUP_GONE:
+		/* Header only: the removed cgroup is hdr.cgroup_id. */
+		if (size != sizeof(struct aisec_hdr))
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}

@@ -339,6 +339,27 @@ static void text_sql(struct strbuf *out, const struct format_ctx *fc, const stru
 		strbuf__printf(out, " (%.3f ms)", (double)(q->ts_response - q->ts_request) / 1e6);
 }
 
+/* "k8s": pod and container identity (run only; null when unknown). */
+static void json_k8s(struct jsonw *w, const struct pod_meta *pod)
+{
+	if (!pod || !pod->source) {
+		jsonw__null(w, "k8s");
+		return;
+	}
+	jsonw__obj_open(w, "k8s");
+	jsonw__str(w, "namespace", pod->namespace_);
+	jsonw__str(w, "pod", pod->pod);
+	jsonw__str(w, "pod_uid", pod->pod_uid);
+	jsonw__str(w, "container", pod->container);
+	jsonw__str(w, "image", pod->image);
+	jsonw__obj_open(w, "labels");
+	for (size_t i = 0; i < pod->nlabels && i < PODMETA_MAX_LABELS; i++)
+		jsonw__str(w, pod->labels[i].key, pod->labels[i].value);
+	jsonw__obj_close(w);
+	jsonw__str(w, "source", pod->source);
+	jsonw__obj_close(w);
+}
+
 static void json_process(struct jsonw *w, const struct format_ctx *fc, const struct enriched *e)
 {
 	const struct aisec_hdr *h = e->ev->hdr;
@@ -363,6 +384,8 @@ static void json_process(struct jsonw *w, const struct format_ctx *fc, const str
 	} else {
 		jsonw__null(w, "container");
 	}
+	if (e->service || e->pod)
+		json_k8s(w, e->pod);
 	jsonw__arr_open(w, "ancestry");
 	for (size_t i = 0; i < e->nancestry; i++) {
 		const struct proc_info *a = fc->procs ? proc_cache__peek(fc->procs, e->ancestry[i]) : NULL;
@@ -392,6 +415,8 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 	jsonw__uint(&w, "boot_ns", h->ts_ns);
 	jsonw__str(&w, "kind", e->sql ? "sql" : events__kind_name(ev->kind));
 	jsonw__str(&w, "host", fc->host ? fc->host : "");
+	if (e->service)
+		jsonw__str(&w, "service", e->service);
 	json_process(&w, fc, e);
 
 	if (e->sql) {
@@ -605,9 +630,13 @@ void format__evidence_json(struct strbuf *out, const struct format_ctx *fc, cons
 	jsonw__uint(&w, "seq", svc ? svc->seq : 0);
 	jsonw__obj_close(&w);
 	jsonw__obj_open(&w, "service");
+	if (svc && svc->name)
+		jsonw__str(&w, "name", svc->name);
 	jsonw__uint(&w, "pid", svc ? svc->pid : 0);
 	jsonw__str(&w, "comm", svc && svc->comm ? svc->comm : "");
 	jsonw__str(&w, "exe", svc && svc->exe ? svc->exe : "");
+	if (svc && svc->name)
+		json_k8s(&w, svc->pod);
 	jsonw__obj_close(&w);
 	if (f) {
 		jsonw__obj_open(&w, "finding");

@@ -12,6 +12,7 @@
 
 #include "correlate.h"
 #include "events.h"
+#include "podmeta.h"
 #include "proc.h"
 #include "sqlcap.h"
 #include "strbuf.h"
@@ -41,6 +42,8 @@ struct enriched {
 	const struct proc_info *proc;
 	__u32 ancestry[PROC_ANCESTRY_MAX];
 	size_t nancestry;
+	const char *service;            /* run: the configured service it belongs to; NULL in watch */
+	const struct pod_meta *pod;     /* run: its pod and container, when known; else NULL */
 };
 
 /* Append one JSON object and a newline. */
@@ -55,6 +58,8 @@ void format__text(struct strbuf *out, const struct format_ctx *fc, const struct 
  * them: its id for this run and the record's sequence number (1, 2, ... per
  * agent run, no gaps), so a consumer can tell when records are missing. */
 struct format_service {
+	const char *name;              /* run: the configured service's name; NULL in watch */
+	const struct pod_meta *pod;    /* run: the pod of the process behind the evidence; may be NULL */
 	__u32 pid;
 	const char *comm;
 	const char *exe;

@@ -1,6 +1,7 @@
 /*
  * loader: libbpf skeleton life cycle (open, configure, load, attach), the
- * ring buffer consumer and the watched-set map.
+ * ring buffer consumer, the watched-set map, the cgroup verdicts of selection
+ * and the task iterator.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,10 +20,22 @@
 /* Must match AISEC_WATCH_WORDS in bpf/lib/common.bpf.h. */
 #define WATCH_WORDS (4194304 / 64)
 
+/* One record of the task iterator; must match struct task_rec in
+ * bpf/select.bpf.c. */
+struct task_rec {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 cgroup_id;
+};
+
 struct loader {
 	struct aisec_bpf *skel;
 	__u64 *watch_bits;      /* the kernel's watched bitmap, mmap'd */
 	struct ring_buffer *rb;
+	/* The ring buffer's consumer and producer pages, read-only, for
+	 * loader__ringbuf_unread (libbpf 1.1 has no ring__avail_data_size). */
+	const void *rb_cons;
+	const void *rb_prod;
 	loader_record_fn fn;
 	void *ctx;
 	size_t rb_bytes;
@@ -86,6 +99,14 @@ static void disable_sql(struct aisec_bpf *skel)
 		bpf_program__set_autoload(progs[i], false);
 }
 
+/* Selection by cgroup is for `run` only: without it the cgroup hooks are not
+ * loaded, so moving tasks and removing cgroups costs nothing more. */
+static void disable_select(struct aisec_bpf *skel)
+{
+	bpf_program__set_autoload(skel->progs.tp_btf_cgroup_attach_task, false);
+	bpf_program__set_autoload(skel->progs.tp_btf_cgroup_rmdir, false);
+}
+
 static int set_db_ports(struct loader *ld, const struct loader_opts *opts)
 {
 	static const struct loader_db_port defaults[] = {
@@ -104,6 +125,26 @@ static int set_db_ports(struct loader *ld, const struct loader_opts *opts)
 		if (bpf_map_update_elem(fd, &ports[i].port, &ports[i].dialect, BPF_ANY))
 			return -errno;
 	}
+	return 0;
+}
+
+/* The ring buffer map's first page holds consumer_pos, the second
+ * producer_pos (each an unsigned long at the page's start); both may be
+ * mapped read-only by anyone holding the map fd. 0 or -errno. */
+static int map_rb_positions(struct loader *ld)
+{
+	int fd = bpf_map__fd(ld->skel->maps.events);
+	size_t pg = (size_t)getpagesize();
+	void *p;
+
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	ld->rb_cons = p;
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, (off_t)pg);
+	if (p == MAP_FAILED)
+		return -errno;
+	ld->rb_prod = p;
 	return 0;
 }
 
@@ -186,6 +227,9 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	disable_missing_tracepoints(ld->skel->obj);
 	if (!opts || !opts->sql)
 		disable_sql(ld->skel);
+	ld->skel->rodata->select_mode = opts && opts->select;
+	if (!ld->skel->rodata->select_mode)
+		disable_select(ld->skel);
 	bpf_map__set_max_entries(ld->skel->maps.events, rb_bytes);
 
 	rc = aisec_bpf__load(ld->skel);
@@ -194,7 +238,9 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 			 strerror(-rc));
 		goto cleanup;
 	}
-	/* Attach one by one so a failure names its program. */
+	/* Attach one by one so a failure names its program. The task iterator
+	 * is attached here too: its link only creates iterators, on demand
+	 * (loader__tasks), and costs nothing until then. */
 	bpf_object__for_each_program(prog, ld->skel->obj)
 	{
 		struct bpf_link *link;
@@ -243,6 +289,11 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		snprintf(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
 		goto cleanup;
 	}
+	rc = map_rb_positions(ld);
+	if (rc) {
+		snprintf(err, errlen, "cannot map the ring buffer's position pages: %s", strerror(-rc));
+		goto cleanup;
+	}
 	log_debug("loaded and attached %u programs, ring buffer %zu bytes, wakeup past %zu bytes",
 		  (unsigned)ld->skel->skeleton->prog_cnt, rb_bytes, wake);
 	return ld;
@@ -258,6 +309,10 @@ void loader__free(struct loader *ld)
 	if (!ld)
 		return;
 	ring_buffer__free(ld->rb);
+	if (ld->rb_prod)
+		munmap((void *)ld->rb_prod, (size_t)getpagesize());
+	if (ld->rb_cons)
+		munmap((void *)ld->rb_cons, (size_t)getpagesize());
 	if (ld->watch_bits)
 		munmap(ld->watch_bits, WATCH_WORDS * sizeof(__u64));
 	aisec_bpf__destroy(ld->skel);
@@ -324,6 +379,131 @@ int loader__poll(struct loader *ld, int timeout_ms)
 	if (n == -EINTR)
 		return m > 0 ? m : -EINTR;
 	return n + m;
+}
+
+int loader__set_cgroup_verdict(struct loader *ld, __u64 cgroup_id, __u8 verdict)
+{
+	if (verdict != AISEC_CG_IGNORE && verdict != AISEC_CG_SELECT && verdict != AISEC_CG_PER_PROCESS)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.cgroup_verdict), &cgroup_id, &verdict, BPF_ANY))
+		/* A full hash map says E2BIG; the contract says ENOSPC. */
+		return errno == E2BIG ? -ENOSPC : -errno;
+	return 0;
+}
+
+int loader__del_cgroup_verdict(struct loader *ld, __u64 cgroup_id)
+{
+	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.cgroup_verdict), &cgroup_id))
+		return -errno;
+	return 0;
+}
+
+int loader__clear_cgroup_verdicts(struct loader *ld)
+{
+	int fd = bpf_map__fd(ld->skel->maps.cgroup_verdict);
+	__u64 *keys = malloc(AISEC_CG_MAX_ENTRIES * sizeof(*keys));
+	size_t n;
+	int rc = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	/* Collect, then delete: a walk whose last key is deleted (the kernel
+	 * does so for a removed cgroup) starts over from the first bucket, so
+	 * deleting as we walk could revisit keys without end. Nothing adds
+	 * entries meanwhile, so each pass shrinks the map until it is empty. */
+	do {
+		__u64 key;
+		int err = bpf_map_get_next_key(fd, NULL, &key);
+
+		n = 0;
+		while (err == 0 && n < AISEC_CG_MAX_ENTRIES) {
+			keys[n++] = key;
+			err = bpf_map_get_next_key(fd, &keys[n - 1], &key);
+		}
+		if (err && errno != ENOENT) {
+			rc = -errno;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (bpf_map_delete_elem(fd, &keys[i]) && errno != ENOENT) {
+				rc = -errno;
+				break;
+			}
+		}
+	} while (rc == 0 && n > 0);
+	free(keys);
+	return rc;
+}
+
+int loader__tasks(struct loader *ld, void (*fn)(void *ctx, __u32 tgid, __u64 cgroup_id), void *ctx)
+{
+	struct task_rec buf[256];
+	size_t have = 0;
+	int fd, rc = 0;
+
+	if (!ld->skel->links.iter_task)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(ld->skel->links.iter_task));
+	if (fd < 0)
+		return -errno;
+	/* read() may end inside a record; keep the partial tail for the next one. */
+	for (;;) {
+		ssize_t n = read(fd, (char *)buf + have, sizeof(buf) - have);
+		size_t whole;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0) {
+			if (have)
+				rc = -EPROTO;
+			break;
+		}
+		have += (size_t)n;
+		whole = have / sizeof(buf[0]);
+		for (size_t i = 0; i < whole; i++)
+			fn(ctx, buf[i].tgid, buf[i].cgroup_id);
+		have -= whole * sizeof(buf[0]);
+		memmove(buf, buf + whole, have);
+	}
+	close(fd);
+	return rc;
+}
+
+int loader__stats_percpu(struct loader *ld, __u64 (*out)[AISEC_STAT_MAX], size_t max_cpus, size_t *ncpus)
+{
+	int fd = bpf_map__fd(ld->skel->maps.stats);
+	size_t n = (size_t)ld->ncpus < max_cpus ? (size_t)ld->ncpus : max_cpus;
+	__u64 *vals = calloc((size_t)ld->ncpus, sizeof(__u64));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < AISEC_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			int rc = -errno;
+
+			free(vals);
+			return rc;
+		}
+		for (size_t c = 0; c < n; c++)
+			out[c][k] = vals[c];
+	}
+	free(vals);
+	*ncpus = n;
+	return 0;
+}
+
+size_t loader__ringbuf_unread(const struct loader *ld)
+{
+	/* Consumer first: it only grows towards the producer, so reading it
+	 * first never yields a negative difference. */
+	unsigned long cons = __atomic_load_n((const unsigned long *)ld->rb_cons, __ATOMIC_ACQUIRE);
+	unsigned long prod = __atomic_load_n((const unsigned long *)ld->rb_prod, __ATOMIC_ACQUIRE);
+
+	return prod - cons;
 }
 
 int loader__stats(struct loader *ld, __u64 out[AISEC_STAT_MAX])

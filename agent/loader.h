@@ -27,6 +27,16 @@ struct loader_opts {
 	__u32 payload_bytes;    /* bytes captured per DB-socket syscall, 1..AISEC_PAYLOAD_MAX; 0 = 4096 */
 	struct loader_db_port db_ports[LOADER_MAX_DB_PORTS];
 	size_t n_db_ports;      /* 0 = 5432 postgres and 3306 mysql */
+	/* Selection by cgroup (the node agent, `run`): an exec of a process that
+	 * is not watched looks up its cgroup id in the kernel's cgroup map:
+	 * AISEC_CG_SELECT watches it (exec record sent as usual), AISEC_CG_IGNORE
+	 * ends there, AISEC_CG_PER_PROCESS or no entry sends the exec record with
+	 * AISEC_F_SELECT set so the agent decides. A process moved into a SELECT
+	 * cgroup (cgroup_attach_task) is watched from then on. Every removed
+	 * cgroup is reported (AISEC_EV_CGROUP_GONE) after the kernel deleted its
+	 * entry, if it had one. Only the cgroup v2 hierarchy counts.
+	 * Off (watch): none of this runs and no such records come. */
+	bool select;
 };
 
 /* Called for each record; return 0 to go on, non-zero to stop this drain. */
@@ -60,6 +70,30 @@ int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __
  * (records submitted without a wakeup included). Returns records consumed,
  * or -errno (-EINTR when a signal arrived). */
 int loader__poll(struct loader *ld, int timeout_ms);
+
+/* Set / delete the kernel's verdict for cgroup id (enum aisec_cg_verdict). 0 or -errno
+ * (-ENOSPC: the map is full, AISEC_CG_MAX_ENTRIES; -EINVAL: not a verdict;
+ * delete: -ENOENT when the id has none, e.g. the kernel already dropped it
+ * when the cgroup was removed). */
+int loader__set_cgroup_verdict(struct loader *ld, __u64 cgroup_id, __u8 verdict);
+int loader__del_cgroup_verdict(struct loader *ld, __u64 cgroup_id);
+/* Delete every verdict (config reload). 0 or -errno. */
+int loader__clear_cgroup_verdicts(struct loader *ld);
+
+/* Every process (thread-group leader) alive now, with its cgroup v2 id, from
+ * a BPF task iterator. tgid and id are the kernel's own, as in the records,
+ * whatever pid or cgroup namespace the agent is in; the processes listed are
+ * those its pid namespace sees (all, on the host or with hostPID). fn is
+ * called once per process; 0 or -errno. */
+int loader__tasks(struct loader *ld, void (*fn)(void *ctx, __u32 tgid, __u64 cgroup_id), void *ctx);
+
+/* The per-CPU counters, not summed: out[cpu][stat] for cpu < *ncpus (set to
+ * the number of possible CPUs, at most max_cpus). 0 or -errno. */
+int loader__stats_percpu(struct loader *ld, __u64 (*out)[AISEC_STAT_MAX], size_t max_cpus, size_t *ncpus);
+
+/* Bytes written to the ring buffer and not consumed yet (each record counts
+ * with the ring's 8-byte header, rounded up to 8). */
+size_t loader__ringbuf_unread(const struct loader *ld);
 
 /* Sum of the per-CPU counters (enum aisec_stat) over all CPUs. 0 or -errno. */
 int loader__stats(struct loader *ld, __u64 out[AISEC_STAT_MAX]);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "probe.h"
 #include "rules.h"
+#include "run.h"
 #include "triage.h"
 #include "watch.h"
 
@@ -23,6 +24,7 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  watch <pid>    trace a process and every descendant, print their events\n"
+	"  run --config FILE  the node agent: watch the services FILE names, write their evidence\n"
 	"  probe          report what this kernel and this process can trace\n"
 	"  rules check DIR  validate the rule files in DIR: every error, then a summary\n"
 	"  triage         write runtime evidence into SARIF findings (and OpenVEX)\n"
@@ -55,6 +57,12 @@ static const char usage_text[] =
 	"      --spool-dir DIR      where undelivered records wait (default /var/lib/aisec-rt/spool)\n"
 	"      --kafka-events-topic T     also send every event (aisec.event.v1) to topic T (off by default)\n"
 	"      --kafka-events-rate N      at most N events a second to it (default 1000; the rest are counted)\n"
+	"run options (docs/configuration.md, docs/deploy.md):\n"
+	"  -c, --config FILE        the agent's JSON config (required)\n"
+	"      --check              validate the config, rules and findings, then exit\n"
+	"  -d, --duration SECONDS   stop after this long (default: until SIGTERM/SIGINT; SIGHUP reloads)\n"
+	"      --keep-caps          do not drop capabilities after attaching (debugging only)\n"
+	"      --cgroup-root DIR    the cgroup2 mount (default /sys/fs/cgroup)\n"
 	"triage options:\n"
 	"      --findings FILE      SARIF 2.1.0 file of static findings; repeatable, at least one\n"
 	"      --evidence FILE      aisec.evidence.v1 NDJSON (watch output; other records are skipped)\n"
@@ -360,6 +368,65 @@ static int cmd_triage(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },  { "check", no_argument, NULL, 'k' },
+		{ "duration", required_argument, NULL, 'd' }, { "keep-caps", no_argument, NULL, 'K' },
+		{ "cgroup-root", required_argument, NULL, 'g' }, { "poll-ms", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },       { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { 0 };
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:d:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'k':
+			o.check_only = true;
+			break;
+		case 'd':
+			errno = 0;
+			o.duration_s = strtod(optarg, &end);
+			if (errno || *end || end == optarg || o.duration_s <= 0)
+				return usage_error("--duration: '%s' is not a number of seconds > 0", optarg);
+			break;
+		case 'K':
+			o.keep_caps = true;
+			break;
+		case 'g':
+			o.cgroup_root = optarg;
+			break;
+		case 'P':
+			errno = 0;
+			o.poll_ms = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.poll_ms == 0 || o.poll_ms > 10000)
+				return usage_error("--poll-ms: '%s' is not a number from 1 to 10000", optarg);
+			break;
+		case 'v':
+			log__set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log__set_level(LOG_ERR);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o.config)
+		return usage_error("%s", "run needs --config FILE (see docs/configuration.md)");
+	return run__run(&o);
+}
+
 /* `rules check DIR`: exit 0 when DIR is valid, 2 otherwise (errors on stdout). */
 static int cmd_rules(int argc, char **argv)
 {
@@ -390,6 +457,8 @@ int main(int argc, char **argv)
 	/* Each command parses its own options from argv[1] on. */
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)

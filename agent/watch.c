@@ -8,15 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "analyze.h"
+#include "enrich.h"
 #include "events.h"
 #include "format.h"
 #include "loader.h"
 #include "log.h"
 #include "proc.h"
+#include "runinfo.h"
 #include "sink_file.h"
 #include "sqlcap.h"
 #include "strbuf.h"
@@ -45,7 +46,7 @@ struct watch {
 	struct strbuf evjson;      /* raw event as JSON for Kafka when the output is text */
 	struct strbuf evline;     /* evidence being written */
 	struct strbuf cause;      /* JSON of the event behind an evidence */
-	double start;             /* now_s() when watching began */
+	double start;             /* runinfo__now_s() when watching began */
 	char agent_id[40];        /* random id of this run, in every evidence record */
 	__u64 evidence_seq;       /* sequence number of the last evidence record */
 	struct format_ctx fc;
@@ -66,47 +67,12 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Offset from CLOCK_BOOTTIME (the kernel's stamps) to wall-clock time. */
-static __s64 boot_to_wall_ns(void)
-{
-	struct timespec rt, bt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	return ((__s64)rt.tv_sec - bt.tv_sec) * 1000000000ll + ((__s64)rt.tv_nsec - bt.tv_nsec);
-}
-
-/* Keep the process cache in step with the kernel's view, then find the
- * event's process and its ancestors. */
-static void enrich(struct watch *w, struct enriched *e)
-{
-	const struct event *ev = e->ev;
-	const struct aisec_hdr *h = ev->hdr;
-
-	if (ev->kind == AISEC_EV_FORK)
-		proc_cache__on_fork(w->procs, h->pid, h->ppid, h->uid, ev->comm);
-	else if (ev->kind == AISEC_EV_EXEC)
-		proc_cache__on_exec(w->procs, h->pid, h->ppid, h->uid, ev->comm, ev->filename, ev->argv, ev->argc);
-	/* get first: later ancestry loads evict the least recent, not this one. */
-	e->proc = proc_cache__get(w->procs, h->pid);
-	e->nancestry = proc_cache__ancestry(w->procs, h->pid, e->ancestry, PROC_ANCESTRY_MAX);
-	e->proc = proc_cache__peek(w->procs, h->pid);
-}
-
 /* Raw events to their Kafka topic, at most kafka_events_rate a second (a
  * token bucket allowing a one-second burst); the rest are counted. */
 static void send_raw_event(struct watch *w, const struct enriched *e)
 {
 	double rate = w->opts->kafka_events_rate > 0 ? w->opts->kafka_events_rate : 1000;
-	double now = now_s();
+	double now = runinfo__now_s();
 	const struct strbuf *json = &w->line;
 	char key[16];
 
@@ -154,25 +120,6 @@ static int emit_line(struct watch *w, const struct enriched *e)
 	return rc;
 }
 
-/* A random UUID (v4) naming this agent run. */
-static void make_agent_id(char *buf, size_t len)
-{
-	unsigned char b[16] = { 0 };
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		/* No entropy: time and pid still tell runs apart. */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(b, &ts, sizeof(ts) < sizeof(b) ? sizeof(ts) : sizeof(b));
-		b[15] ^= (unsigned char)getpid();
-	}
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 /* Wall-clock ns of an event. */
 static __u64 wall_of(const struct watch *w, const struct enriched *e)
 {
@@ -208,20 +155,7 @@ static void on_evidence(void *ctx, const struct correlate_evidence *ev, const st
 	if (w->kafka) {
 		char key[FINDING_FP_LEN + 16];
 
-		/* Key: the finding's fingerprint; for a missed finding a stable
-		 * hash of detector and service, so its records share a partition. */
-		if (ev->finding) {
-			snprintf(key, sizeof(key), "%s", ev->finding->fingerprint);
-		} else {
-			__u64 h = 1469598103934665603ull;
-
-			for (const char *p = ev->detector; *p; p++)
-				h = (h ^ (unsigned char)*p) * 1099511628211ull;
-			h = (h ^ 0xff) * 1099511628211ull;
-			for (const char *p = s.exe; p && *p; p++)
-				h = (h ^ (unsigned char)*p) * 1099511628211ull;
-			snprintf(key, sizeof(key), "missed-%016llx", (unsigned long long)h);
-		}
+		enrich__evidence_key(key, sizeof(key), ev, s.exe);
 		/* The JSON line without its newline is the message value. */
 		sink_kafka__send(w->kafka, key, strlen(key), w->evline.data, w->evline.len - 1, FORMAT_EVIDENCE_SCHEMA);
 	}
@@ -244,31 +178,11 @@ static void on_evidence(void *ctx, const struct correlate_evidence *ev, const st
 static void on_sql(void *ctx, const struct sql_event *se)
 {
 	struct watch *w = ctx;
-	struct enriched e = { .sql = se };
-	struct aisec_hdr h = { 0 };
-	struct event ev = { .hdr = &h };
-	const struct proc_info *p;
+	struct enriched e = { 0 };
+	struct aisec_hdr h;
+	struct event ev;
 
-	if (w->have_ev && w->ev.hdr->pid == se->pid) {
-		e.ev = &w->ev;
-	} else {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_BOOTTIME, &ts);
-		h.ts_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-		h.pid = se->pid;
-		h.tid = se->tid;
-		p = proc_cache__peek(w->procs, se->pid);
-		if (p) {
-			h.ppid = p->ppid;
-			h.uid = p->uid;
-			memcpy(ev.comm, p->comm, sizeof(p->comm));
-		}
-		e.ev = &ev;
-	}
-	e.proc = proc_cache__peek(w->procs, se->pid);
-	e.nancestry = proc_cache__ancestry(w->procs, se->pid, e.ancestry, PROC_ANCESTRY_MAX);
-	e.proc = proc_cache__peek(w->procs, se->pid);
+	enrich__sql(w->procs, &e, se, w->have_ev ? &w->ev : NULL, &h, &ev);
 	w->counts[0]++; /* slot 0 counts sql events */
 	emit_line(w, &e);
 	if (w->an)
@@ -302,7 +216,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		w->have_ev = false;
 		return w->write_error;
 	}
-	enrich(w, &e);
+	enrich__event(w->procs, &e);
 	if (w->ev.kind == AISEC_EV_EXIT && w->sql) {
 		/* Queries left pending on its connections come before its exit. */
 		w->have_ev = true;
@@ -311,28 +225,10 @@ static int on_record(void *ctx, const void *data, size_t size)
 	}
 	rc = emit_line(w, &e);
 	if (w->an && !rc)
-		analyze__on_event(w->an, &e, wall_of(w, &e), now_s() - w->start);
+		analyze__on_event(w->an, &e, wall_of(w, &e), runinfo__now_s() - w->start);
 	if (w->ev.kind == AISEC_EV_EXIT)
 		proc_cache__on_exit(w->procs, w->ev.hdr->pid);
 	return rc ? rc : w->write_error;
-}
-
-/* 'Z' when /proc says the process is a zombie: its exit already happened. */
-static bool is_zombie(const char *procfs, __u32 pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%u/stat", procfs, pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
 /* Put root and its live descendants in the kernel's watched set. Two passes:
@@ -370,7 +266,7 @@ static int seed_watched(struct watch *w, __u32 root)
 		size_t n = loader__watched(w->ld, pids, sizeof(pids) / sizeof(pids[0]));
 
 		for (size_t i = 0; i < n; i++) {
-			if (!proc__exists(w->procfs, pids[i]) || is_zombie(w->procfs, pids[i])) {
+			if (!proc__exists(w->procfs, pids[i]) || runinfo__is_zombie(w->procfs, pids[i])) {
 				loader__unwatch(w->ld, pids[i]);
 				continue;
 			}
@@ -387,7 +283,7 @@ static void print_summary(struct watch *w, double secs)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (int k = 1; k < AISEC_EV_KIND_MAX; k++) {
-		if (k == AISEC_EV_PAYLOAD)
+		if (k == AISEC_EV_PAYLOAD || k == AISEC_EV_CGROUP_GONE)
 			continue;
 		total += w->counts[k];
 		strbuf__printf(&sb, "%s%s %llu", k > 1 ? ", " : "", events__kind_name(k),
@@ -463,7 +359,7 @@ int watch__run(const struct watch_opts *opts)
 		log_err("no process with pid %u", opts->pid);
 		return 2;
 	}
-	if (is_zombie(w.procfs, opts->pid)) {
+	if (runinfo__is_zombie(w.procfs, opts->pid)) {
 		log_err("process %u has already exited (zombie)", opts->pid);
 		return 2;
 	}
@@ -474,7 +370,7 @@ int watch__run(const struct watch_opts *opts)
 	}
 	if (gethostname(w.host, sizeof(w.host) - 1))
 		strcpy(w.host, "unknown");
-	make_agent_id(w.agent_id, sizeof(w.agent_id));
+	runinfo__agent_id(w.agent_id, sizeof(w.agent_id));
 	if (!opts->no_sql) {
 		struct sqlcap_opts so = { .n_patterns = opts->n_db_sockets };
 
@@ -540,7 +436,7 @@ int watch__run(const struct watch_opts *opts)
 				rc = 2;
 				goto cleanup;
 			}
-			w.tokens_at = now_s();
+			w.tokens_at = runinfo__now_s();
 			w.tokens = opts->kafka_events_rate > 0 ? opts->kafka_events_rate : 1000;
 		}
 	}
@@ -564,7 +460,7 @@ int watch__run(const struct watch_opts *opts)
 		.sql_text = opts->sql_text,
 		.scratch = &w.scratch,
 		.host = w.host,
-		.boot_to_wall_ns = boot_to_wall_ns(),
+		.boot_to_wall_ns = runinfo__boot_to_wall_ns(),
 		.color = (!opts->output || strcmp(opts->output, "-") == 0) && isatty(STDOUT_FILENO) &&
 			 !getenv("NO_COLOR"),
 	};
@@ -590,7 +486,7 @@ int watch__run(const struct watch_opts *opts)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("watching pid %u and %d descendant(s); Ctrl-C to stop", opts->pid, ntree - 1);
 
-	start = now_s();
+	start = runinfo__now_s();
 	w.start = start;
 	deadline = opts->duration_s > 0 ? start + opts->duration_s : 0;
 	for (;;) {
@@ -615,7 +511,7 @@ int watch__run(const struct watch_opts *opts)
 			log_info("stopping on %s", strsignal(stop_signal));
 			break;
 		}
-		if (deadline && now_s() >= deadline) {
+		if (deadline && runinfo__now_s() >= deadline) {
 			log_info("duration of %.1f s reached", opts->duration_s);
 			break;
 		}
@@ -657,7 +553,7 @@ int watch__run(const struct watch_opts *opts)
 		w.kevents = NULL;
 		w.kevents_was_on = true;
 	}
-	print_summary(&w, now_s() - start);
+	print_summary(&w, runinfo__now_s() - start);
 	if (w.evidence) {
 		rc = sink_file__commit(w.evidence, err, sizeof(err));
 		w.evidence = NULL;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Process life cycle: fork (the watched set follows children), exec (filename
- * and argv) and exit (wait status). sched_* BTF tracepoints, so nothing here
- * sits on the syscall path.
+ * and argv; with select_mode, the cgroup verdict of an unwatched process) and
+ * exit (wait status). sched_* BTF tracepoints, so nothing here sits on the
+ * syscall path.
  */
 #include "common.bpf.h"
 
@@ -10,6 +11,25 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Settings shared by all programs (declared extern in common.bpf.h). */
 const volatile __u64 wakeup_bytes = 256 * 1024;
+const volatile bool select_mode = false;
+
+/* Selection by cgroup for an exec of a process that is not watched: 0 to
+ * drop it (AISEC_CG_IGNORE), AISEC_F_SELECT to send it for the agent to
+ * decide (AISEC_CG_PER_PROCESS or no entry), or -1 when its cgroup is
+ * AISEC_CG_SELECT (it is watched from now on; a normal exec record). */
+static __always_inline int select_exec(__u32 tgid)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	__u8 *verdict = bpf_map_lookup_elem(&cgroup_verdict, &cgid);
+
+	if (!verdict || *verdict == AISEC_CG_PER_PROCESS)
+		return AISEC_F_SELECT;
+	if (*verdict == AISEC_CG_SELECT) {
+		watch_add(tgid);
+		return -1;
+	}
+	return 0;
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
@@ -48,14 +68,27 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	__u64 total, len;
 	__u32 zero = 0, size;
 	struct aisec_exec *e;
+	__u16 flags = 0;
 	long n;
 
-	if (!tgid_watched(tgid))
-		return 0;
+	/* Not watched: without selection that ends here; with it, the verdict
+	 * of its cgroup decides (one lookup for an IGNORE cgroup). */
+	if (!tgid_watched(tgid)) {
+		int sel;
+
+		if (!select_mode)
+			return 0;
+		sel = select_exec(tgid);
+		if (sel == 0)
+			return 0;
+		if (sel > 0)
+			flags = sel;
+	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
 	fill_hdr(&e->hdr, AISEC_EV_EXEC, AISEC_SYS_NONE);
+	e->hdr.flags = flags;
 
 	/* Filename as the caller gave it to execve. */
 	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));

@@ -28,6 +28,7 @@
 
 /* Settings written by the agent between open and load (skeleton rodata). */
 extern const volatile __u64 wakeup_bytes; /* force a consumer wakeup past this */
+extern const volatile bool select_mode;   /* selection by cgroup (`run`): see cgroup_verdict */
 
 /* The one ring buffer; its size is set by the agent before load. */
 struct {
@@ -57,6 +58,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps") __weak;
+
+/* Selection by cgroup (select_mode only): cgroup v2 id -> enum aisec_cg_verdict,
+ * written by the agent. The exec hook reads it for processes that are not
+ * watched, cgroup_attach_task for tasks moved into a cgroup, cgroup_rmdir
+ * deletes the entry of a removed cgroup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, AISEC_CG_MAX_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroup_verdict SEC(".maps") __weak;
 
 /* Per-CPU scratch for records too large for the BPF stack; sent with
  * bpf_ringbuf_output() at their real length. */

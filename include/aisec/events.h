@@ -35,7 +35,8 @@ enum aisec_kind {
 	AISEC_EV_BIND = 7,
 	AISEC_EV_LISTEN = 8,
 	AISEC_EV_PAYLOAD = 9,   /* bytes moved on a database socket (decoded into sql events) */
-	AISEC_EV_KIND_MAX = 10,
+	AISEC_EV_CGROUP_GONE = 10, /* selection (run): cgroup hdr.cgroup_id was removed; header only */
+	AISEC_EV_KIND_MAX = 11,
 };
 
 /* Per-CPU counters in the "stats" map; userspace sums them over CPUs. */
@@ -51,6 +52,16 @@ enum aisec_stat {
 #define AISEC_F_TRUNC_PATH (1U << 0)     /* open path or exec filename cut at its max */
 #define AISEC_F_TRUNC_ARGV (1U << 1)     /* argv block cut at AISEC_EXEC_ARGV_MAX */
 #define AISEC_F_READ_FAIL (1U << 2)      /* a variable field could not be read */
+#define AISEC_F_SELECT (1U << 3)         /* exec of a process that is not watched, sent for the
+					  * agent to decide (selection by cgroup, `run`) */
+
+/* Values of the cgroup_verdict map (selection by cgroup, `run`). */
+enum aisec_cg_verdict {
+	AISEC_CG_IGNORE = 0,        /* no process in this cgroup is watched */
+	AISEC_CG_SELECT = 1,        /* every process that execs in (or moves into) it is watched */
+	AISEC_CG_PER_PROCESS = 2,   /* report each exec of an unwatched process (AISEC_F_SELECT) */
+};
+#define AISEC_CG_MAX_ENTRIES 65536
 
 /* hdr.syscall for open and net records */
 enum aisec_syscall {

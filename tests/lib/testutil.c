@@ -109,6 +109,20 @@ int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s,
 	return ready_text && strstr(a->err, ready_text) ? 0 : -ETIMEDOUT;
 }
 
+int tu_agent_wait_text(struct tu_agent *a, size_t from, const char *text, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+
+	for (;;) {
+		if (from <= a->err_len && strstr(a->err + from, text))
+			return 0;
+		if (now_s() >= end)
+			return -ETIMEDOUT;
+		if (!read_err(a, 50))
+			return -ECHILD; /* stderr closed: it exited (tu_agent_wait reaps it) */
+	}
+}
+
 int tu_agent_wait(struct tu_agent *a, double timeout_s)
 {
 	double end = now_s() + timeout_s;

@@ -31,6 +31,11 @@ struct tu_agent {
  * Returns 0 when ready_text was seen. */
 int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *args);
 
+/* Keep reading the agent's stderr until text appears at or after offset
+ * from (a->err_len taken before the action that causes it). 0 when seen,
+ * -ETIMEDOUT, or -ECHILD when the agent exited (reap it with tu_agent_wait). */
+int tu_agent_wait_text(struct tu_agent *a, size_t from, const char *text, double timeout_s);
+
 /* Wait for the agent to exit on its own within timeout_s (SIGKILL after),
  * reading the rest of stderr. Returns its exit status (0..255), 128+signal,
  * or -1 on timeout. */

@@ -533,6 +533,28 @@ static void test_fork(void **state)
 	free(ev);
 }
 
+/* cgroup_gone is a bare header; the removed cgroup is hdr.cgroup_id and the
+ * rest describes the task that removed it. */
+static void test_cgroup_gone(void **state)
+{
+	struct aisec_hdr t = {0};
+	struct event *ev = event_new();
+	void *rec;
+
+	fill_hdr(&t, AISEC_EV_CGROUP_GONE, sizeof(t));
+	t.cgroup_id = 0x100000abcULL;
+	rec = record(&t, sizeof(t));
+	assert_int_equal(events__decode(rec, sizeof(t), ev), 0);
+	assert_int_equal(ev->kind, AISEC_EV_CGROUP_GONE);
+	assert_ptr_equal(ev->hdr, rec);
+	assert_int_equal(ev->hdr->cgroup_id, 0x100000abcULL);
+	assert_int_equal(ev->hdr->pid, 100);
+	assert_string_equal(ev->comm, "bash");
+	assert_string_equal(events__kind_name(ev->kind), "cgroup_gone");
+	free(rec);
+	free(ev);
+}
+
 static void test_net_unix_len(void **state)
 {
 	static const __u32 kinds[] = {AISEC_EV_CONNECT, AISEC_EV_ACCEPT, AISEC_EV_BIND, AISEC_EV_LISTEN};
@@ -597,6 +619,9 @@ static const struct size_case bad_sizes[] = {
     {AISEC_EV_OPEN, OPEN_FIXED - 1},
     {AISEC_EV_OPEN, OPEN_FIXED + 1}, /* path_len 0 in a zeroed record */
     {AISEC_EV_OPEN, sizeof(struct aisec_open)},
+    {AISEC_EV_CGROUP_GONE, sizeof(struct aisec_hdr) + 1},
+    {AISEC_EV_CGROUP_GONE, sizeof(struct aisec_hdr) + 8},
+    {AISEC_EV_CGROUP_GONE, sizeof(struct aisec_fork)},
 };
 
 static void test_wrong_sizes(void **state)
@@ -632,6 +657,7 @@ static void test_right_sizes(void **state)
 	    {AISEC_EV_LISTEN, sizeof(struct aisec_net)},
 	    {AISEC_EV_EXEC, EXEC_FIXED},
 	    {AISEC_EV_OPEN, OPEN_FIXED},
+	    {AISEC_EV_CGROUP_GONE, sizeof(struct aisec_hdr)},
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -716,7 +742,8 @@ static void test_shorter_than_header(void **state)
 
 static void test_unknown_kind(void **state)
 {
-	static const __u32 kinds[] = {0, AISEC_EV_KIND_MAX, 10, 0x100 | AISEC_EV_FORK, UINT32_MAX};
+	static const __u32 kinds[] = {0, AISEC_EV_KIND_MAX, AISEC_EV_KIND_MAX + 1, 0x100 | AISEC_EV_FORK,
+				      0x100 | AISEC_EV_CGROUP_GONE, UINT32_MAX};
 	static const size_t sizes[] = {sizeof(struct aisec_hdr), sizeof(struct aisec_fork), sizeof(struct aisec_net)};
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -774,6 +801,8 @@ static void test_names(void **state)
 		{AISEC_EV_ACCEPT, "accept"},
 		{AISEC_EV_BIND, "bind"},
 		{AISEC_EV_LISTEN, "listen"},
+		{AISEC_EV_PAYLOAD, "payload"},
+		{AISEC_EV_CGROUP_GONE, "cgroup_gone"},
 		{AISEC_EV_KIND_MAX, "unknown"},
 		{1000, "unknown"},
 		{UINT32_MAX, "unknown"},
@@ -811,6 +840,7 @@ int main(void)
 	    cmocka_unit_test(test_open_limits),
 	    cmocka_unit_test(test_exit_status),
 	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_cgroup_gone),
 	    cmocka_unit_test(test_net_unix_len),
 	    cmocka_unit_test(test_wrong_sizes),
 	    cmocka_unit_test(test_right_sizes),

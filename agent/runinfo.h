@@ -1,0 +1,28 @@
+/*
+ * runinfo: what identifies one agent run and its clocks: a random id (UUID
+ * v4) carried by every evidence record, monotonic seconds, and the offset
+ * from the kernel's boot-time stamps to wall-clock time.
+ */
+#ifndef AISEC_RUNINFO_H
+#define AISEC_RUNINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* A random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into buf (>= 37 bytes). */
+void runinfo__agent_id(char *buf, size_t len);
+
+/* CLOCK_MONOTONIC in seconds. */
+double runinfo__now_s(void);
+
+/* Add to a CLOCK_BOOTTIME stamp (bpf_ktime_get_boot_ns) for wall-clock ns. */
+__s64 runinfo__boot_to_wall_ns(void);
+
+/* CLOCK_BOOTTIME now, in ns (a made-up event's stamp). */
+__u64 runinfo__boot_ns(void);
+
+/* Whether procfs/<pid>/stat says the process is a zombie. */
+bool runinfo__is_zombie(const char *procfs, __u32 pid);
+
+#endif /* AISEC_RUNINFO_H */
