@@ -49,7 +49,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude -Iagent -fno-sani
 DEB_PACKAGES := make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libxxhash-dev \
 	librdkafka-dev libcap-dev libcmocka-dev pkg-config gcc libc6-dev iproute2 \
 	libclang-rt-14-dev python3 procps curl postgresql-15 mariadb-server mariadb-client python3-psycopg2 python3-flask openssl \
-	libicu72 kcat libmicrohttpd-dev python3-yaml libcurl4-openssl-dev
+	libicu72 kcat libmicrohttpd-dev python3-yaml libcurl4-openssl-dev libcap2-bin
 
 ifeq ($(V),1)
 Q =
@@ -61,7 +61,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build check test bench bench-syscall test-unit test-integration test-asan fuzz demo install clean format
+.PHONY: all deps vmlinux tests-build check test bench bench-syscall bench-sql bench-e2e test-unit test-integration test-asan fuzz demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -189,6 +189,25 @@ bench: bench-syscall
 
 bench-syscall: $(OUTPUT)/aisec-rt
 	$(Q)bash bench/syscall.sh $(OUTPUT)/aisec-rt
+
+# pgbench with and without SQL capture, and the demo service under load (bench/sql.sh, bench/e2e.sh).
+# Each installs the Debian packages it needs when missing (a subset of make deps).
+bench_need = @missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+bench-sql: $(OUTPUT)/aisec-rt
+	$(call bench_need,postgresql-15 python3 util-linux)
+	$(Q)bash bench/sql.sh $(OUTPUT)/aisec-rt
+
+bench-e2e: $(OUTPUT)/aisec-rt $(OUTPUT)/bench/httpload
+	$(call bench_need,postgresql-15 python3-flask python3-psycopg2 iproute2 curl util-linux)
+	$(Q)bash bench/e2e.sh $(OUTPUT)/aisec-rt $(OUTPUT)/bench/httpload
+
+$(OUTPUT)/bench/httpload: bench/httpload.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -pthread $< $(LDFLAGS) -pthread -o $@
 
 format:
 	clang-format -i agent/*.c agent/*.h bpf/*.bpf.c bpf/lib/*.h include/aisec/*.h tests/*/*.c

@@ -661,6 +661,21 @@ static int parse_metrics(struct ctx *c, const cJSON *m, struct config *cfg)
 	return err;
 }
 
+static int parse_runtime(struct ctx *c, const cJSON *rt, struct config *cfg)
+{
+	static const char *const known[] = { "containerd_root", "crio_root", "docker_root", NULL };
+	int err;
+
+	err = check_keys(c, rt, known);
+	if (!err)
+		err = opt_abs_path(c, rt, "containerd_root", &cfg->runtime_containerd_root);
+	if (!err)
+		err = opt_abs_path(c, rt, "crio_root", &cfg->runtime_crio_root);
+	if (!err)
+		err = opt_abs_path(c, rt, "docker_root", &cfg->runtime_docker_root);
+	return err;
+}
+
 /* http:// or https://, a non-empty host, no space or control character. */
 static bool valid_url(const char *s)
 {
@@ -730,8 +745,8 @@ static int section(struct ctx *c, const cJSON *root, const char *key, struct con
 
 static int parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 {
-	static const char *const known[] = { "services",  "db",      "sinks",   "limits",
-					     "rules_dir", "metrics", "kubelet", NULL };
+	static const char *const known[] = { "services", "db",      "sinks",   "limits", "rules_dir",
+					     "metrics",  "kubelet", "runtime", NULL };
 	int err;
 
 	err = check_keys(c, root, known);
@@ -757,6 +772,8 @@ static int parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 		err = section(c, root, "metrics", cfg, parse_metrics);
 	if (!err)
 		err = section(c, root, "kubelet", cfg, parse_kubelet);
+	if (!err)
+		err = section(c, root, "runtime", cfg, parse_runtime);
 	if (err)
 		return err;
 
@@ -983,5 +1000,8 @@ void config__free(struct config *c)
 	free(c->kubelet_url);
 	free(c->kubelet_token_file);
 	free(c->kubelet_ca_file);
+	free(c->runtime_containerd_root);
+	free(c->runtime_crio_root);
+	free(c->runtime_docker_root);
 	free(c);
 }

@@ -31,6 +31,7 @@
  *               "spool_bytes": 268435456 },
  *   "rules_dir": "/usr/local/share/aisec-rt/rules",
  *   "metrics": { "listen": "127.0.0.1:9464" },
+ *   "runtime": { "containerd_root": "...", "crio_root": "...", "docker_root": "..." },
  *   "kubelet": { "url": "https://127.0.0.1:10250/pods", "token_file": "...", "ca_file": "...", "insecure_tls": false, "refresh_seconds": 30 }
  * }
  */
@@ -90,6 +91,8 @@ struct config {
 	char *kubelet_url, *kubelet_token_file, *kubelet_ca_file;
 	__u32 kubelet_refresh_seconds;
 	bool kubelet_insecure_tls; /* do not verify the kubelet's certificate */
+	/* Container runtime metadata directories (podmeta.h); NULL: the defaults. */
+	char *runtime_containerd_root, *runtime_crio_root, *runtime_docker_root;
 };
 
 /* Parse and validate path into a new config. NULL with "file: $.path: problem"

@@ -195,6 +195,11 @@ int privs__drop_to(__u64 keep, char *err, size_t errlen)
 		rc = fail(err, errlen, errno, "clearing the ambient set");
 		goto cleanup;
 	}
+	/* Without CAP_SETPCAP (a container granted only what it needs) the
+	 * bounding set is the one the runtime gave and stays; with
+	 * no_new_privs set below, an exec could not use it anyway. */
+	if (cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &have) || have != CAP_SET)
+		max = 0;
 	for (c = 0; c < max; c++) {
 		if ((keep & (1ULL << c)) || cap_get_bound(c) != 1)
 			continue;
@@ -208,7 +213,7 @@ int privs__drop_to(__u64 keep, char *err, size_t errlen)
 		rc = fail(err, errlen, errno, "preparing the capability sets");
 		goto cleanup;
 	}
-	for (c = 0; c < max; c++) {
+	for (c = 0; c < 64; c++) {
 		if (!(keep & (1ULL << c)))
 			continue;
 		if (cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_SET) ||

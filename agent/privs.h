@@ -26,8 +26,9 @@ __u64 privs__runtime_set(void);
 
 /* Keep exactly the capabilities in keep (1 << CAP_*) in the effective,
  * permitted and bounding sets; clear the inheritable and ambient sets; set
- * no_new_privs. The process stays uid 0. Needs CAP_SETPCAP (for the bounding
- * set) unless it is already the kept set. Call it before starting any thread:
+ * no_new_privs. The process stays uid 0. The bounding set is cut only with
+ * CAP_SETPCAP in the effective set; without it (a container granted just
+ * what the agent needs) it is left as given. Call it before starting any thread:
  * capabilities are per thread, so it refuses (-EBUSY) when others run.
  * 0, or -errno with "step: reason" in err: -EINVAL for a capability the
  * kernel does not know, -EPERM when keep holds one the process lacks (both

@@ -708,6 +708,10 @@ static void warn_restart_only(const struct config *a, const struct config *b)
 	else if (str_differs(a->kubelet_url, b->kubelet_url) || str_differs(a->kubelet_token_file, b->kubelet_token_file) ||
 		 str_differs(a->kubelet_ca_file, b->kubelet_ca_file))
 		what = "kubelet";
+	else if (str_differs(a->runtime_containerd_root, b->runtime_containerd_root) ||
+		 str_differs(a->runtime_crio_root, b->runtime_crio_root) ||
+		 str_differs(a->runtime_docker_root, b->runtime_docker_root))
+		what = "runtime";
 	else if (a->sink_stdout != b->sink_stdout)
 		what = "sinks.stdout";
 	if (what)
@@ -1022,13 +1026,22 @@ static int drop_caps(struct run *r)
 {
 	struct privs_caps pc;
 	char err[256], names[512];
+	__u64 keep;
 	int rc;
 
 	if (r->o->keep_caps) {
 		log_warn("--keep-caps: running with every capability the agent was started with");
 		return 0;
 	}
-	rc = privs__drop_to(privs__runtime_set(), err, sizeof(err));
+	/* Keep what is wanted and was given; say what is missing (the agent
+	 * then runs with less: see docs/deploy.md for what each one is for). */
+	keep = privs__runtime_set();
+	if (privs__read("/proc", 0, &pc) == 0 && (keep & ~pc.prm)) {
+		privs__names(keep & ~pc.prm, names, sizeof(names));
+		log_warn("not granted: %s; the agent runs without it", names);
+		keep &= pc.prm;
+	}
+	rc = privs__drop_to(keep, err, sizeof(err));
 	if (rc) {
 		log_err("cannot drop capabilities: %s", err);
 		return -1;
@@ -1161,14 +1174,16 @@ int run__run(const struct run_opts *o)
 		rc = 2;
 		goto cleanup;
 	}
-	if (r.cfg->kubelet_url || access("/run/containerd", F_OK) == 0 || access("/run/containers", F_OK) == 0 ||
-	    access("/var/lib/docker/containers", F_OK) == 0) {
+	{
 		struct podmeta_opts po = {
 			.kubelet_url = r.cfg->kubelet_url,
 			.token_file = r.cfg->kubelet_token_file,
 			.ca_file = r.cfg->kubelet_ca_file,
 			.insecure_tls = r.cfg->kubelet_insecure_tls,
 			.refresh_seconds = r.cfg->kubelet_refresh_seconds,
+			.containerd_root = r.cfg->runtime_containerd_root,
+			.crio_root = r.cfg->runtime_crio_root,
+			.docker_root = r.cfg->runtime_docker_root,
 		};
 
 		r.pm = podmeta__new(&po, err, sizeof(err));

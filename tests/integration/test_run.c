@@ -21,6 +21,8 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <sys/wait.h>
+#include <sys/mount.h>
+#include <sys/capability.h>
 
 #include <setjmp.h>
 #include <stdint.h>
@@ -40,6 +42,11 @@ static char *tmp;
 static char cgv2[64];      /* the cgroup2 mount */
 static char cgroot[256];   /* this test's cgroup under it */
 static int port;
+/* Service a runs in a cgroup named as containerd names a container's, with
+ * runtime metadata putting it in namespace "shop"; b in a plain cgroup. */
+#define CTR_ID "4f0c3c9b2f1e8a7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170655"
+#define CG_A "cri-containerd-" CTR_ID ".scope"
+#define CG_B "b"
 /* What teardown must stop when a test fails half-way. */
 static struct svc svc_a = { .fifo = -1 }, svc_b = { .fifo = -1 };
 static struct tu_agent agent;
@@ -95,11 +102,12 @@ static void write_config(const char *name, const char *extra)
 	assert_non_null(realpath("rules", rules));
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
 	write_file(path,
-		   "{\"services\":[{\"name\":\"alpha\",\"match\":{\"cgroup_prefix\":\"%s/a\"},"
+		   "{\"services\":[{\"name\":\"alpha\",\"match\":{\"namespace\":\"shop\",\"cgroup_prefix\":\"%s\"},"
 		   "\"findings\":[\"%s/findings.sarif\"],\"source_root\":\"%s\"}],"
 		   "\"sinks\":{\"file\":\"%s/evidence.ndjson\",\"events\":\"%s/events.ndjson\"},"
+		   "\"runtime\":{\"containerd_root\":\"%s/containerd\"},"
 		   "\"rules_dir\":\"%s\",\"metrics\":{\"listen\":\"127.0.0.1:%d\"}%s}\n",
-		   cgroot + strlen(cgv2), tmp, tmp, tmp, tmp, rules, port, extra);
+		   cgroot + strlen(cgv2), tmp, tmp, tmp, tmp, tmp, rules, port, extra);
 }
 
 static __u64 cgroup_id(const char *dir)
@@ -116,7 +124,7 @@ static void start_svc(struct svc *s, const char *name)
 	char fifo[512], procs[512], dir[300], script[1024];
 
 	snprintf(dir, sizeof(dir), "%s/%s", cgroot, name);
-	snprintf(fifo, sizeof(fifo), "%s/%s.fifo", tmp, name);
+	snprintf(fifo, sizeof(fifo), "%s/%.8s.fifo", tmp, name);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	/* O_RDWR: the open does not wait for the reader, and the shell never
@@ -373,10 +381,23 @@ static int setup(void **state)
 	snprintf(cgroot, sizeof(cgroot), "%s/aisec-test-run-%d", cgv2, getpid());
 	if (mkdir(cgroot, 0755))
 		return -1;
-	snprintf(path, sizeof(path), "%s/a", cgroot);
+	snprintf(path, sizeof(path), "%s/" CG_A, cgroot);
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/b", cgroot);
+	snprintf(path, sizeof(path), "%s/" CG_B, cgroot);
 	mkdir(path, 0755);
+	/* containerd's bundle for that container, as the CRI plugin writes it. */
+	snprintf(path, sizeof(path), "%s/containerd", tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/" CTR_ID, tmp);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/" CTR_ID "/config.json", tmp);
+	write_file(path, "{\"ociVersion\":\"1.1.0\",\"process\":{\"args\":[\"sh\"]},\"annotations\":{"
+			 "\"io.kubernetes.cri.container-type\":\"container\","
+			 "\"io.kubernetes.cri.container-name\":\"web\","
+			 "\"io.kubernetes.cri.image-name\":\"registry.example.com/orders:1.4\","
+			 "\"io.kubernetes.cri.sandbox-name\":\"orders-7d9f8-x2x4q\","
+			 "\"io.kubernetes.cri.sandbox-namespace\":\"shop\","
+			 "\"io.kubernetes.cri.sandbox-uid\":\"0d6f3a52-8a1e-4b55-9a0e-3c1f2b7d9e10\"}}\n");
 	snprintf(path, sizeof(path), "%s/app", tmp);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/app/mod1.py", tmp);
@@ -398,9 +419,9 @@ static int teardown(void **state)
 	}
 	stop_svc(&svc_a);
 	stop_svc(&svc_b);
-	snprintf(path, sizeof(path), "%s/a", cgroot);
+	snprintf(path, sizeof(path), "%s/" CG_A, cgroot);
 	rmdir(path);
-	snprintf(path, sizeof(path), "%s/b", cgroot);
+	snprintf(path, sizeof(path), "%s/" CG_B, cgroot);
 	rmdir(path);
 	rmdir(cgroot);
 	if (tmp)
@@ -438,8 +459,8 @@ static void test_node_agent(void **state)
 	assert_int_equal(http_get("/healthz", body, sizeof(body)), 200);
 	assert_caps(ag->pid, privs__runtime_set());
 
-	start_svc(a, "a");
-	start_svc(b, "b");
+	start_svc(a, CG_A);
+	start_svc(b, CG_B);
 	/* The selected service shows up (its exec, reported by the kernel). */
 	q = (struct ev_q){ .cgid = a->cgid, .kind = "exec" };
 	if (!wait_for(ev_count, &q, 1, 15))
@@ -454,6 +475,40 @@ static void test_node_agent(void **state)
 		fail_msg("no evidence for app/mod1.py; agent log:\n%s", ag->err);
 	q = (struct ev_q){ .cgid = a->cgid, .kind = "open", .suffix = "app/mod1.py" };
 	assert_true(wait_for(ev_count, &q, 1, 5));
+
+	/* Pod identity from the runtime's metadata, on events and evidence. */
+	{
+		cJSON *all = read_lines("events.ndjson"), *e;
+		int with = 0;
+
+		cJSON_ArrayForEach(e, all) {
+			const cJSON *k8s = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(e, "process"), "k8s");
+
+			if ((__u64)num(e, "process", "cgroup_id") != a->cgid)
+				continue;
+			assert_string_equal(str(e, "service", NULL), "alpha");
+			assert_string_equal(str(k8s, "namespace", NULL), "shop");
+			assert_string_equal(str(k8s, "pod", NULL), "orders-7d9f8-x2x4q");
+			assert_string_equal(str(k8s, "pod_uid", NULL), "0d6f3a52-8a1e-4b55-9a0e-3c1f2b7d9e10");
+			assert_string_equal(str(k8s, "container", NULL), "web");
+			assert_string_equal(str(k8s, "image", NULL), "registry.example.com/orders:1.4");
+			assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(e, "process"), "container", "id"),
+					    CTR_ID);
+			with++;
+		}
+		assert_true(with >= 2);
+		cJSON_Delete(all);
+		all = read_lines("evidence.ndjson");
+		cJSON_ArrayForEach(e, all) {
+			const cJSON *svc = cJSON_GetObjectItemCaseSensitive(e, "service");
+
+			assert_string_equal(str(svc, "name", NULL), "alpha");
+			assert_string_equal(str(svc, "k8s", "namespace"), "shop");
+			assert_string_equal(str(svc, "k8s", "container"), "web");
+		}
+		cJSON_Delete(all);
+	}
 
 	/* Counters moved with the events. */
 	opens1 = scrape_until("aisec_events_total{kind=\"open\"}", opens0 + 1, 5);
@@ -553,11 +608,68 @@ static void test_bad_config_and_check(void **state)
 	}
 }
 
+/* The DaemonSet grants BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE and
+ * DAC_READ_SEARCH, nothing else (no SETPCAP, no SYS_ADMIN): the agent must
+ * load, attach and drop to its runtime set with just those. */
+static void test_daemonset_capabilities(void **state)
+{
+	static const int granted[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	char drop[4096] = "--drop=", cfg[512], body[256], cmd[1024], *name;
+	__u64 gmask = 0;
+	struct privs_caps pc;
+	int rc;
+
+	(void)state;
+	/* The agent cannot mount tracefs without SYS_ADMIN: the node has it. */
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY)
+		fail_msg("mounting tracefs: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(granted) / sizeof(granted[0]); i++)
+		gmask |= 1ULL << granted[i];
+	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+		if (gmask & (1ULL << c))
+			continue;
+		name = cap_to_name(c);
+		snprintf(drop + strlen(drop), sizeof(drop) - strlen(drop), "%s%s", drop[7] ? "," : "", name);
+		cap_free(name);
+	}
+	write_findings(1);
+	write_config("caps.json", "");
+	snprintf(cfg, sizeof(cfg), "%s/caps.json", tmp);
+	snprintf(cmd, sizeof(cmd), "exec %s run --config %s", tu_binary(), cfg);
+	{
+		const char *args[] = { "/usr/sbin/capsh", drop, "--", "-c", cmd, NULL };
+
+		rc = tu_agent_start_argv(&agent, "running:", 30, args);
+	}
+	if (rc)
+		fail_msg("agent did not start with the DaemonSet's capabilities:\n%s", agent.err);
+	assert_int_equal(http_get("/healthz", body, sizeof(body)), 200);
+	assert_int_equal(privs__read("/proc", agent.pid, &pc), 0);
+	printf("# DaemonSet set: eff %llx prm %llx bnd %llx\n", (unsigned long long)pc.eff, (unsigned long long)pc.prm,
+	       (unsigned long long)pc.bnd);
+	assert_int_equal(pc.eff, privs__runtime_set());
+	assert_int_equal(pc.prm, privs__runtime_set());
+	{
+		struct privs_caps mine;
+
+		/* No SETPCAP: the bounding set stays as granted (what of it this
+		 * machine has: some lack SYS_RESOURCE). */
+		assert_int_equal(privs__read(NULL, 0, &mine), 0);
+		assert_int_equal(pc.bnd, gmask & mine.bnd);
+	}
+	assert_int_equal(pc.no_new_privs, 1);
+	kill(agent.pid, SIGTERM);
+	rc = tu_agent_wait(&agent, 20);
+	if (rc)
+		fail_msg("exit %d:\n%s", rc, agent.err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_config_and_check),
 		cmocka_unit_test(test_node_agent),
+		cmocka_unit_test(test_daemonset_capabilities),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -74,19 +74,13 @@ static bool read_err(struct tu_agent *a, int ms)
 	return true;
 }
 
-int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *args)
+int tu_agent_start_argv(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *argv)
 {
-	const char *argv[64];
 	int pfd[2];
-	size_t n = 0;
 	double end = now_s() + timeout_s;
 
 	memset(a, 0, sizeof(*a));
 	a->err_fd = -1;
-	argv[n++] = tu_binary();
-	for (; args[n - 1] && n < 63; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
 	if (pipe2(pfd, O_CLOEXEC))
 		return -errno;
 	a->pid = fork();
@@ -107,6 +101,18 @@ int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s,
 			break;
 	}
 	return ready_text && strstr(a->err, ready_text) ? 0 : -ETIMEDOUT;
+}
+
+int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *args)
+{
+	const char *argv[64];
+	size_t n = 0;
+
+	argv[n++] = tu_binary();
+	for (; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	return tu_agent_start_argv(a, ready_text, timeout_s, argv);
 }
 
 int tu_agent_wait_text(struct tu_agent *a, size_t from, const char *text, double timeout_s)

@@ -31,6 +31,10 @@ struct tu_agent {
  * Returns 0 when ready_text was seen. */
 int tu_agent_start(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *args);
 
+/* The same for any program (argv[0] an absolute path), e.g. the agent
+ * under a wrapper. */
+int tu_agent_start_argv(struct tu_agent *a, const char *ready_text, double timeout_s, const char *const *argv);
+
 /* Keep reading the agent's stderr until text appears at or after offset
  * from (a->err_len taken before the action that causes it). 0 when seen,
  * -ETIMEDOUT, or -ECHILD when the agent exited (reap it with tu_agent_wait). */

@@ -233,6 +233,9 @@ static const struct want_mount host_mounts[] = {
     {"/sys/kernel/tracing", "/sys/kernel/tracing", true},
     {"/sys/fs/cgroup", "/sys/fs/cgroup", true},
     {"/var/lib/aisec-rt/spool", "/var/lib/aisec-rt/spool", false},
+    {"/run/containerd/io.containerd.runtime.v2.task", "/run/containerd/io.containerd.runtime.v2.task", true},
+    {"/run/containers/storage/overlay-containers", "/run/containers/storage/overlay-containers", true},
+    {"/var/lib/docker/containers", "/var/lib/docker/containers", true},
 };
 
 static cJSON *volume_named(cJSON *pod, const char *name)
