@@ -182,7 +182,8 @@ static int check_url(const char *url, char *err, size_t errlen)
 	if (!uc)
 		uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
 	if (uc || (strcmp(scheme, "http") && strcmp(scheme, "https")) || !host[0]) {
-		snprintf(err, errlen, "kubelet URL \"%.200s\": %s; expected http(s)://host[:port]/pods, e.g. "
+		snprintf(err, errlen,
+			 "kubelet URL \"%.200s\": %s; expected http(s)://host[:port]/pods, e.g. "
 			 "https://127.0.0.1:10250/pods",
 			 url, uc ? curl_url_strerror(uc) : "not an http or https URL with a host");
 		rc = -EINVAL;
@@ -329,7 +330,7 @@ static int transfer_error(struct kubelet *k, CURLcode cc, char *err, size_t errl
 
 int kubelet__get(struct kubelet *k, char **body, size_t *len, char *err, size_t errlen)
 {
-	struct sink s = { .max = k->max_bytes };
+	struct sink s = {.max = k->max_bytes};
 	struct curl_slist *hdrs = NULL, *h, *l;
 	char *tok = NULL, *auth = NULL;
 	char dummy[1];
@@ -391,7 +392,7 @@ int kubelet__get(struct kubelet *k, char **body, size_t *len, char *err, size_t 
 		if (status != 200) {
 			rc = -EIO;
 			snprintf(err, errlen, "kubelet %s: HTTP %ld%s", k->url, status,
-				 status == 401   ? ": the token was not accepted; check token_file"
+				 status == 401	 ? ": the token was not accepted; check token_file"
 				 : status == 403 ? ": the token's service account may not get nodes/proxy"
 						 : "");
 		}
@@ -434,8 +435,8 @@ static void fetch_free(void *ctx)
 
 struct podmeta *podmeta__new(const struct podmeta_opts *o, char *err, size_t errlen)
 {
-	struct kubelet_opts ko = { 0 };
-	struct podmeta_fetch f = { 0 };
+	struct kubelet_opts ko = {0};
+	struct podmeta_fetch f = {0};
 	struct podmeta *pm;
 	struct kubelet *k;
 	char dummy[1];

@@ -22,12 +22,12 @@
 #define KUBELET_MAX_BYTES (64u << 20)
 
 struct kubelet_opts {
-	const char *url;        /* http:// or https://, e.g. https://127.0.0.1:10250/pods */
+	const char *url;	/* http:// or https://, e.g. https://127.0.0.1:10250/pods */
 	const char *token_file; /* read at every request (tokens rotate); NULL: no Authorization */
-	const char *ca_file;    /* NULL: the system's CAs */
-	bool insecure_tls;      /* no certificate or host name check */
-	unsigned timeout_ms;    /* whole request; 0: 5000 */
-	size_t max_bytes;       /* 0: KUBELET_MAX_BYTES */
+	const char *ca_file;	/* NULL: the system's CAs */
+	bool insecure_tls;	/* no certificate or host name check */
+	unsigned timeout_ms;	/* whole request; 0: 5000 */
+	size_t max_bytes;	/* 0: KUBELET_MAX_BYTES */
 };
 
 struct kubelet;
@@ -69,7 +69,6 @@ struct podmeta_fetch {
  * with f->free by podmeta__free); on failure (NULL, errno, reason in err)
  * the caller still does. o->kubelet_url, token_file, ca_file, insecure_tls
  * and timeout_ms are not looked at. Defined in podmeta.c. */
-struct podmeta *podmeta__start(const struct podmeta_opts *o, const struct podmeta_fetch *f, char *err,
-			       size_t errlen);
+struct podmeta *podmeta__start(const struct podmeta_opts *o, const struct podmeta_fetch *f, char *err, size_t errlen);
 
 #endif /* AISEC_KUBELET_H */

@@ -17,14 +17,17 @@
  * sooner when a lookup asked (at most once a second), parses it with nobody
  * waiting, and merges the result in under the mutex. Every refresh_seconds it
  * also drops the entries the last pod list did not name and whose runtime
- * file is gone (stat() outside the mutex). Lookups hold the mutex only to
- * copy; the runtime file of a miss is read without it.
+ * file is gone, remembered misses once nobody asked for them for as long
+ * (stat() outside the mutex). Lookups hold the mutex only to copy; the
+ * runtime file of a miss is read without it.
  *
  * A miss (no kubelet record) retries the runtime files and asks the thread
  * for an early refresh, each id on its own schedule: at once, then after 1,
- * 2, 4 ... seconds up to refresh_seconds. So a new container is found within
- * about a second of its first event, while the events of a container the
- * kubelet will never know (not a pod) do not make the agent poll the kubelet.
+ * 2, 4 ... seconds up to refresh_seconds; it stops asking once the retries
+ * are refresh_seconds apart (the regular fetches cover it). So a new
+ * container is found within about a second of its first event, while the
+ * events of a container the kubelet will never know (not a pod, a pod's
+ * sandbox) do not make the agent poll the kubelet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +55,7 @@
 #define DEFAULT_REFRESH_S 30
 #define DEFAULT_CACHE_MAX 4096
 #define MAX_BUCKETS (1u << 20)
-#define MIN_FETCH_GAP_S 1.0       /* early refreshes at most this often */
+#define MIN_FETCH_GAP_S 1.0	    /* early refreshes at most this often */
 #define RUNTIME_FILE_MAX (4u << 20) /* an OCI config.json is a few tens of KB */
 
 #define DEFAULT_CONTAINERD_ROOT "/run/containerd/io.containerd.runtime.v2.task/k8s.io"
@@ -251,7 +254,8 @@ static int parse_container_id(struct pctx *c, const char *s, char id[ID_LEN + 1]
 	n = strlen(hex);
 	for (i = 0; i < n && i < ID_LEN; i++) {
 		if (!is_hex(hex[i]))
-			return fail(c, "\"%s\": expected 64 hex digits after \"%s://\", found a non-hex character at %zu",
+			return fail(c,
+				    "\"%s\": expected 64 hex digits after \"%s://\", found a non-hex character at %zu",
 				    shown, scheme, i + 1);
 	}
 	if (n != ID_LEN)
@@ -266,8 +270,8 @@ struct kparse {
 	struct pctx c;
 	void (*fn)(void *ctx, const struct pod_meta *m);
 	void *ctx;
-	bool emit;          /* second pass: call fn (the first only checks) */
-	struct pod_meta m;  /* the pod's fields; the container's set per status */
+	bool emit;	   /* second pass: call fn (the first only checks) */
+	struct pod_meta m; /* the pod's fields; the container's set per status */
 };
 
 /* One containerID string of a status: checked, and reported when emitting. */
@@ -327,8 +331,7 @@ static int container_status(struct kparse *k, const cJSON *st)
 
 static int pod(struct kparse *k, const cJSON *item)
 {
-	static const char *const lists[] = { "initContainerStatuses", "containerStatuses",
-					     "ephemeralContainerStatuses" };
+	static const char *const lists[] = {"initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"};
 	struct pctx *c = &k->c;
 	const cJSON *meta, *labels, *status, *arr, *st;
 	struct pod_meta *m = &k->m;
@@ -467,7 +470,7 @@ int podmeta__parse_kubelet(const char *name, const char *buf, size_t len,
 
 enum rt_kind { RT_CONTAINERD, RT_CRIO, RT_DOCKER, RT_KINDS };
 
-static const char *const rt_names[RT_KINDS] = { "containerd", "cri-o", "docker" };
+static const char *const rt_names[RT_KINDS] = {"containerd", "cri-o", "docker"};
 
 /* CRI's own labels on a container (kubelet's bookkeeping, not pod labels). */
 #define L_NAMESPACE "io.kubernetes.pod.namespace"
@@ -567,8 +570,8 @@ static int runtime_doc(struct pctx *c, enum rt_kind kind, const cJSON *root, str
 		if (!err)
 			err = str_member(c, obj, "io.kubernetes.cri.sandbox-uid", m->pod_uid, sizeof(m->pod_uid));
 		if (!err)
-			err = str_member(c, obj, "io.kubernetes.cri.container-name", m->container,
-					 sizeof(m->container));
+			err =
+			    str_member(c, obj, "io.kubernetes.cri.container-name", m->container, sizeof(m->container));
 		if (!err)
 			err = str_member(c, obj, "io.kubernetes.cri.image-name", m->image, sizeof(m->image));
 		return err;
@@ -593,7 +596,7 @@ static int runtime_doc(struct pctx *c, enum rt_kind kind, const cJSON *root, str
 int podmeta__parse_runtime(const char *kind, const char *name, const char *buf, size_t len, struct pod_meta *out,
 			   char *err, size_t errlen)
 {
-	struct pctx c = { .name = name ? name : "runtime", .err = err, .errlen = errlen };
+	struct pctx c = {.name = name ? name : "runtime", .err = err, .errlen = errlen};
 	cJSON *root = NULL;
 	int k, rc;
 
@@ -624,8 +627,7 @@ int podmeta__parse_runtime(const char *kind, const char *name, const char *buf, 
 		memset(out, 0, sizeof(*out));
 		return rc;
 	}
-	if (out->namespace_[0] || out->pod[0] || out->pod_uid[0] || out->container[0] || out->image[0] ||
-	    out->nlabels)
+	if (out->namespace_[0] || out->pod[0] || out->pod_uid[0] || out->container[0] || out->image[0] || out->nlabels)
 		out->source = rt_names[k];
 	return 0;
 }
@@ -643,7 +645,7 @@ struct packed {
 
 static struct packed *pack(const struct pod_meta *m)
 {
-	const char *fields[NFIELDS] = { m->namespace_, m->pod, m->pod_uid, m->container, m->image };
+	const char *fields[NFIELDS] = {m->namespace_, m->pod, m->pod_uid, m->container, m->image};
 	size_t i, n, len = 0;
 	struct packed *p;
 	char *d;
@@ -660,8 +662,9 @@ static struct packed *pack(const struct pod_meta *m)
 	p->labels_truncated = m->labels_truncated;
 	d = p->data;
 	for (i = 0; i < NFIELDS + 2 * m->nlabels; i++) {
-		const char *s = i < NFIELDS ? fields[i] : (i - NFIELDS) % 2 ? m->labels[(i - NFIELDS) / 2].value
-									    : m->labels[(i - NFIELDS) / 2].key;
+		const char *s = i < NFIELDS	    ? fields[i]
+				: (i - NFIELDS) % 2 ? m->labels[(i - NFIELDS) / 2].value
+						    : m->labels[(i - NFIELDS) / 2].key;
 
 		n = strlen(s) + 1;
 		memcpy(d, s, n);
@@ -673,9 +676,9 @@ static struct packed *pack(const struct pod_meta *m)
 /* p into out. over: p wins where it knows a field, and for the labels. */
 static void unpack(const struct packed *p, struct pod_meta *out, bool over)
 {
-	char *fields[NFIELDS] = { out->namespace_, out->pod, out->pod_uid, out->container, out->image };
-	size_t sizes[NFIELDS] = { sizeof(out->namespace_), sizeof(out->pod), sizeof(out->pod_uid),
-				  sizeof(out->container), sizeof(out->image) };
+	char *fields[NFIELDS] = {out->namespace_, out->pod, out->pod_uid, out->container, out->image};
+	size_t sizes[NFIELDS] = {sizeof(out->namespace_), sizeof(out->pod), sizeof(out->pod_uid),
+				 sizeof(out->container), sizeof(out->image)};
 	const char *s = p->data;
 	size_t i;
 
@@ -701,10 +704,10 @@ struct entry {
 	char id[ID_LEN + 1];
 	struct packed *kube; /* from the last pod list that named it; NULL: none */
 	struct packed *rt;   /* from the runtime's file; NULL: none (yet) */
-	__u64 seen_gen;      /* the pod list generation that last named it */
+	__u64 seen_gen;	     /* the pod list generation that last named it */
 	double next_try;     /* a miss before this neither reads files nor asks */
 	double backoff;
-	bool logged;         /* a runtime file problem was logged for it */
+	double last_used; /* of the last lookup */
 	struct entry *hnext;
 	struct entry *prev, *next; /* LRU, most recent first */
 };
@@ -721,9 +724,9 @@ struct podmeta {
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t cond;
 	bool stop, want_refresh;
-	double last_fetch; /* monotonic start of the last request */
+	double last_fetch;   /* monotonic start of the last request */
 	double last_success; /* of the last good pod list; < 0: none */
-	__u64 gen;         /* pod lists merged so far */
+	__u64 gen;	     /* pod lists merged so far */
 	struct entry **buckets;
 	size_t nbuckets, count;
 	struct entry lru; /* sentinel */
@@ -843,8 +846,8 @@ static struct entry *insert(struct podmeta *pm, const char *id)
  * disabled or the path does not fit. */
 static bool runtime_path(const struct podmeta *pm, int kind, const char *id, char *path, size_t size)
 {
-	static const char *const fmts[RT_KINDS] = { "%s/%s/config.json", "%s/%s/userdata/config.json",
-						    "%s/%s/config.v2.json" };
+	static const char *const fmts[RT_KINDS] = {"%s/%s/config.json", "%s/%s/userdata/config.json",
+						   "%s/%s/config.v2.json"};
 	int n;
 
 	if (!pm->roots[kind][0])
@@ -909,7 +912,6 @@ cleanup:
 struct rt_read {
 	struct packed *meta; /* NULL: nothing known */
 	unsigned reads, errors;
-	bool oom;
 };
 
 /* Look for id's file under each runtime root (outside the lock). Problems
@@ -943,8 +945,7 @@ static void read_runtime(const struct podmeta *pm, const char *id, bool log_erro
 			if (log_errors && rc != -ENOMEM)
 				log_warn("podmeta: %s", err);
 		} else if (m->source) {
-			r->meta = pack(m);
-			r->oom = !r->meta;
+			r->meta = pack(m); /* NULL when out of memory: unknown this time */
 		}
 		free(m);
 		/* a container has one runtime: the first file found is its own */
@@ -960,7 +961,8 @@ static bool runtime_exists(const struct podmeta *pm, const char *id)
 	int k;
 
 	for (k = 0; k < RT_KINDS; k++) {
-		if (runtime_path(pm, k, id, path, sizeof(path)) && (stat(path, &sb) == 0 || errno != ENOENT))
+		if (runtime_path(pm, k, id, path, sizeof(path)) &&
+		    (stat(path, &sb) == 0 || (errno != ENOENT && errno != ENOTDIR)))
 			return true;
 	}
 	return false;
@@ -1000,17 +1002,22 @@ bool podmeta__lookup(struct podmeta *pm, const char *container_id, struct pod_me
 		e = insert(pm, id);
 	else
 		touch(pm, e);
+	if (e)
+		e->last_used = t;
 	try = e && !e->kube && t >= e->next_try;
 	if (try) {
 		bool first = e->next_try == 0;
 
-		/* the next miss of this id retries later; concurrent ones not at all */
-		e->next_try = t + e->backoff;
-		e->backoff = e->backoff * 2 > pm->refresh_s ? pm->refresh_s : e->backoff * 2;
-		if (pm->have_fetch) {
+		/* Once the retries are refresh_seconds apart the regular
+		 * fetches cover them: an id the kubelet never names (not a
+		 * pod) stops asking after about a minute. */
+		if (pm->have_fetch && e->backoff < pm->refresh_s) {
 			pm->want_refresh = true;
 			pthread_cond_signal(&pm->cond);
 		}
+		/* the next miss of this id retries later; concurrent ones not at all */
+		e->next_try = t + e->backoff;
+		e->backoff = e->backoff * 2 > pm->refresh_s ? pm->refresh_s : e->backoff * 2;
 		if (!e->rt) {
 			pthread_mutex_unlock(&pm->lock);
 			read_runtime(pm, id, first, &r);
@@ -1122,7 +1129,7 @@ static void report(struct podmeta *pm, const char *msg)
 /* One request, parse and merge. */
 static void fetch_once(struct podmeta *pm)
 {
-	struct klist l = { .max = pm->cache_max };
+	struct klist l = {.max = pm->cache_max};
 	char err[512], name[300], *body = NULL;
 	size_t i, len = 0;
 	struct entry *e;
@@ -1178,20 +1185,31 @@ static void fetch_once(struct podmeta *pm)
 	}
 }
 
-/* Drop the entries that the last pod list did not name and whose runtime
- * file is gone: stat() outside the lock, removal under it. */
+/* Whether e may go if its runtime file is gone: the last pod list did not
+ * name it and, for a remembered miss, nobody asked for it for a whole
+ * refresh period (one still asked for keeps its retry schedule, so it does
+ * not start asking the kubelet again). */
+static bool expirable(const struct podmeta *pm, const struct entry *e, double now)
+{
+	return !in_last_list(pm, e) && (e->kube || e->rt || now - e->last_used >= pm->refresh_s);
+}
+
+/* Drop the expirable entries whose runtime file is gone: stat() outside the
+ * lock, removal under it. */
 static void sweep(struct podmeta *pm)
 {
 	char(*ids)[ID_LEN + 1] = NULL;
 	size_t i, n = 0, cap;
 	struct entry *e;
 	bool *gone;
+	double t;
 
 	pthread_mutex_lock(&pm->lock);
 	cap = pm->count;
 	ids = cap ? malloc(cap * sizeof(*ids)) : NULL;
+	t = now_s();
 	for (e = pm->lru.next; ids && e != &pm->lru; e = e->next) {
-		if (!in_last_list(pm, e))
+		if (expirable(pm, e, t))
 			memcpy(ids[n++], e->id, ID_LEN + 1);
 	}
 	pthread_mutex_unlock(&pm->lock);
@@ -1209,7 +1227,7 @@ static void sweep(struct podmeta *pm)
 	pthread_mutex_lock(&pm->lock);
 	for (i = 0; i < n; i++) {
 		e = gone[i] ? find(pm, ids[i]) : NULL;
-		if (e && !in_last_list(pm, e))
+		if (e && expirable(pm, e, t))
 			remove_entry(pm, e);
 	}
 	pthread_mutex_unlock(&pm->lock);
@@ -1270,11 +1288,10 @@ static void *thread_main(void *arg)
 
 /* ---- life cycle ---- */
 
-struct podmeta *podmeta__start(const struct podmeta_opts *o, const struct podmeta_fetch *f, char *err,
-			       size_t errlen)
+struct podmeta *podmeta__start(const struct podmeta_opts *o, const struct podmeta_fetch *f, char *err, size_t errlen)
 {
-	const char *roots[RT_KINDS], *defaults[RT_KINDS] = { DEFAULT_CONTAINERD_ROOT, DEFAULT_CRIO_ROOT,
-							      DEFAULT_DOCKER_ROOT };
+	const char *roots[RT_KINDS],
+	    *defaults[RT_KINDS] = {DEFAULT_CONTAINERD_ROOT, DEFAULT_CRIO_ROOT, DEFAULT_DOCKER_ROOT};
 	pthread_condattr_t ca;
 	struct podmeta *pm;
 	int k, rc;

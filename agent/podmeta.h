@@ -18,6 +18,16 @@
  * expire); a miss reads the runtime files at once and asks the background
  * thread for an early kubelet refresh (at most once a second). Missing
  * metadata is never an error: the lookup says "unknown" and events go on.
+ *
+ * Which containers the kubelet names: containerStatuses, initContainerStatuses
+ * and ephemeralContainerStatuses, and for each the previous instance
+ * (lastState.terminated.containerID, with the current name and image) whose
+ * late events may still arrive. A container stays known while the last pod
+ * list names it or its runtime file is on disk; entries that are neither
+ * expire every refresh_seconds. A miss is retried (runtime files, early
+ * refresh) after 1, 2, 4 ... seconds up to refresh_seconds for the same id;
+ * early refreshes stop once the retries are refresh_seconds apart.
+ * The implementation is in podmeta.c, the kubelet's HTTP client in kubelet.c.
  */
 #ifndef AISEC_PODMETA_H
 #define AISEC_PODMETA_H
@@ -64,35 +74,49 @@ struct podmeta_opts {
 
 struct podmeta;
 
-/* Start (the kubelet thread too when kubelet_url is set). NULL with a reason
- * in err (bad URL, unreadable token file). */
+/* Start the background thread (kubelet fetches when kubelet_url is set;
+ * expiry in any case). Never waits for the kubelet. NULL with errno and a
+ * reason in err (bad URL, unreadable token or CA file, out of memory). */
 struct podmeta *podmeta__new(const struct podmeta_opts *o, char *err, size_t errlen);
+/* Stops the thread (a kubelet request in progress is cut off within about a
+ * second). Accepts NULL. */
 void podmeta__free(struct podmeta *pm);
 
-/* Copy what is known of container id (64 hex) into out. true when anything
- * is known (out->source set), false otherwise (out zeroed but for the id).
- * Never blocks on the network. */
+/* Copy what is known of container id (64 hex, either case) into out. true
+ * when anything is known (out->source set), false otherwise (out zeroed but
+ * for the id, lowercased; "" when container_id is not an id). Never blocks
+ * on the network; a miss may read up to three small local files. Thread-safe.
+ * pm NULL: always false. */
 bool podmeta__lookup(struct podmeta *pm, const char *container_id, struct pod_meta *out);
 
 struct podmeta_stats {
 	__u64 kubelet_fetches, kubelet_errors; /* requests made, and failed (HTTP, TLS, JSON) */
-	__u64 runtime_reads, runtime_errors;   /* metadata files read, and unparseable */
-	__u64 hits, misses;
-	size_t entries;
+	__u64 runtime_reads, runtime_errors;   /* metadata files read, and unreadable or unparseable */
+	__u64 hits, misses;                    /* lookups that returned true / false */
+	size_t entries;                        /* containers cached, remembered misses included */
 	double last_success_age_s;             /* seconds since the last good kubelet answer; -1: none yet */
 };
 void podmeta__stats(struct podmeta *pm, struct podmeta_stats *out);
 
-/* Parsers, exposed for tests and fuzzing. name is used in messages.
+/* Parsers, exposed for tests and fuzzing (pure: no I/O, no libcurl). name is
+ * used in messages; buf need not be NUL-terminated.
  * kubelet: a PodList JSON; calls fn once per container found (id from
  * containerStatuses[].containerID "containerd://<id>", "cri-o://<id>",
- * "docker://<id>"). 0, or -EINVAL with "name: $.path: problem" or
- * "name:line:column: invalid JSON" in err. */
+ * "docker://<id>", lowercased; statuses without an id, i.e. pending, are
+ * skipped), only when the whole list is valid. Strings longer than the
+ * fields are cut on a UTF-8 boundary; labels beyond PODMETA_MAX_LABELS set
+ * labels_truncated. Unknown keys are ignored, null is taken as absent.
+ * 0, or -EINVAL with "name: $.path: problem" or "name:line:column: invalid
+ * JSON" in err (-ENOMEM when out of memory). */
 int podmeta__parse_kubelet(const char *name, const char *buf, size_t len,
 			   void (*fn)(void *ctx, const struct pod_meta *m), void *ctx, char *err, size_t errlen);
 
 /* One runtime metadata file (kind "containerd", "cri-o" or "docker") into out.
- * 0, or -EINVAL with the reason in err. */
+ * out->container_id is left "" (the caller knows the id); out->source is the
+ * kind when the file told anything, NULL when it is valid but says nothing
+ * (not a Kubernetes container). Docker labels are not taken as pod labels
+ * (docker merges the image's labels in). 0, or -EINVAL with the reason in
+ * err ("name: $.path: problem", as above) and out all zero. */
 int podmeta__parse_runtime(const char *kind, const char *name, const char *buf, size_t len, struct pod_meta *out,
 			   char *err, size_t errlen);
 

@@ -89,7 +89,7 @@ struct run_services {
 /* Metric ids. */
 struct run_metrics {
 	int events, dropped, rb_unread, rb_size, proc_entries, proc_evictions, watched, cgroups, findings, evidence,
-		kafka, parse_errors, sql_queries, sql_conns, notices, reloads, pod, up, caps;
+		kafka, parse_errors, sql_queries, sql_conns, notices, reloads, pod, pod_entries, pod_age, up, caps;
 };
 
 struct run {
@@ -856,6 +856,9 @@ static void metrics_register(struct run *r)
 	m->reloads = reg(r, "aisec_reloads_total", "Config reloads by result", METRIC_COUNTER);
 	m->pod = reg(r, "aisec_pod_metadata_total", "Pod metadata lookups and kubelet fetches, by outcome",
 		     METRIC_COUNTER);
+	m->pod_entries = reg(r, "aisec_pod_metadata_entries", "Containers in the pod metadata cache", METRIC_GAUGE);
+	m->pod_age = reg(r, "aisec_kubelet_last_success_age_seconds",
+			 "Seconds since the kubelet last answered with a good pod list (-1: never)", METRIC_GAUGE);
 	m->caps = reg(r, "aisec_capabilities", "Effective capabilities of the agent after the drop (bit mask)",
 		      METRIC_GAUGE);
 }
@@ -951,7 +954,10 @@ static void metrics_update(struct run *r)
 		metrics__set(r->m, m->pod, "what=\"miss\"", (double)ps.misses);
 		metrics__set(r->m, m->pod, "what=\"kubelet_fetch\"", (double)ps.kubelet_fetches);
 		metrics__set(r->m, m->pod, "what=\"kubelet_error\"", (double)ps.kubelet_errors);
+		metrics__set(r->m, m->pod, "what=\"runtime_read\"", (double)ps.runtime_reads);
 		metrics__set(r->m, m->pod, "what=\"runtime_error\"", (double)ps.runtime_errors);
+		metrics__set(r->m, m->pod_entries, "", (double)ps.entries);
+		metrics__set(r->m, m->pod_age, "", ps.last_success_age_s);
 	}
 }
 
