@@ -61,7 +61,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build check test bench bench-syscall bench-sql bench-e2e test-unit test-integration test-asan fuzz demo install clean format
+.PHONY: all deps vmlinux tests-build check test bench bench-deps bench-syscall bench-ringbuf bench-sql bench-e2e test-unit test-integration test-asan fuzz demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -165,12 +165,14 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(OUTPUT)/fuzz/libai
 	$(call msg,LD-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(OUTPUT)/fuzz/libaisec.a -lcjson -lxxhash -lz -o $@
 
-# Every libFuzzer target for FUZZ_SECONDS each. Corpus, log and any crash
+# Every libFuzzer target for FUZZ_SECONDS each, seeded from tests/fixtures/<name>
+# when there is one (fuzz_sarif: tests/fixtures/sarif). Corpus, log and any crash
 # input are kept next to the binary ($(OUTPUT)/fuzz/<name>.corpus, .log, .crash-*).
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
 		echo "=== $${f##*/} ($(FUZZ_SECONDS) s)"; mkdir -p $$f.corpus; \
-		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$$f. $$f.corpus >$$f.log 2>&1; then \
+		seeds=tests/fixtures/$${f##*/fuzz_}; [ -d $$seeds ] || seeds=; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$$f. $$f.corpus $$seeds >$$f.log 2>&1; then \
 			tail -n 40 $$f.log; echo "$${f##*/} failed; full log in $$f.log"; exit 1; \
 		fi; \
 		grep -E '^Done [0-9]+ runs' $$f.log; \
@@ -184,11 +186,34 @@ install: $(OUTPUT)/aisec-rt
 	install -d $(DESTDIR)$(PREFIX)/share/aisec-rt/rules
 	cp -r rules/. $(DESTDIR)$(PREFIX)/share/aisec-rt/rules/
 
-# Benchmarks (never part of the tests): the syscall-cost part so far; see docs/PERFORMANCE.md.
-bench: bench-syscall
+# Benchmarks (never part of the tests; method and results in docs/PERFORMANCE.md). make bench runs
+# every part there is, one after another (timings must not overlap), and goes on past a part that
+# fails; each part also runs alone. BENCH_JSON=file collects every part's numbers as JSON lines;
+# BENCH_SMOKE=1 makes every part tiny (what tests/integration/test_bench_smoke runs).
+BENCH_PARTS := bench-syscall bench-ringbuf $(if $(wildcard bench/sql.sh),bench-sql) $(if $(wildcard bench/e2e.sh),bench-e2e)
+bench: bench-deps $(OUTPUT)/aisec-rt
+	$(Q)failed=; for t in $(BENCH_PARTS); do \
+		echo "=== $$t"; $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench: failed:$$failed"; exit 1; fi
 
-bench-syscall: $(OUTPUT)/aisec-rt
+# The peers bench-syscall and bench-ringbuf measure against (bpftrace, libbpf-tools' opensnoop and
+# tcpconnect) and the compiler for their drivers; installed when missing. When apt cannot install
+# them the parts still run and say which peer they skipped.
+BENCH_PACKAGES := bpftrace libbpf-tools gcc libc6-dev util-linux
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
+			echo "bench-deps: could not install $$missing; the parts skip the peers that need them"; \
+	fi
+
+bench-syscall: bench-deps $(OUTPUT)/aisec-rt
 	$(Q)bash bench/syscall.sh $(OUTPUT)/aisec-rt
+
+bench-ringbuf: bench-deps $(OUTPUT)/aisec-rt
+	$(Q)bash bench/ringbuf.sh $(OUTPUT)/aisec-rt
 
 # pgbench with and without SQL capture, and the demo service under load (bench/sql.sh, bench/e2e.sh).
 # Each installs the Debian packages it needs when missing (a subset of make deps).
