@@ -788,58 +788,6 @@ static int parse_root(struct ctx *c, const cJSON *root, struct config *cfg)
 	return 0;
 }
 
-/* "name:line:column: invalid JSON" for the byte at off (both 1-based). */
-static int syntax_error(struct ctx *c, const char *buf, size_t len, size_t off)
-{
-	size_t line, col;
-
-	if (off > len)
-		off = len;
-	jpath__line_col(buf, off, &line, &col);
-	if (c->err && c->errlen)
-		snprintf(c->err, c->errlen, "%s:%zu:%zu: invalid JSON", c->name, line, col);
-	return -EINVAL;
-}
-
-/* Parse buf into root, or report where it stops being JSON. */
-static int parse_json(struct ctx *c, const char *buf, size_t len, cJSON **root)
-{
-	const char *end = NULL, *nul;
-	char *copy;
-	int err = 0;
-
-	/* cJSON wants a terminated string; a NUL inside is not JSON either */
-	nul = memchr(buf, '\0', len);
-	if (nul)
-		return syntax_error(c, buf, len, (size_t)(nul - buf));
-	copy = malloc(len + 1);
-	if (!copy)
-		return oom(c);
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	*root = cJSON_ParseWithLengthOpts(copy, len, &end, false);
-	if (!*root) {
-		if (!end)
-			end = cJSON_GetErrorPtr();
-		/* cJSON also fails on allocation; then it points nowhere in copy */
-		if (end && end >= copy && end <= copy + len)
-			err = syntax_error(c, buf, len, (size_t)(end - copy));
-		else
-			err = syntax_error(c, buf, len, 0);
-		goto cleanup;
-	}
-	/* trailing bytes after the value: cJSON stops without complaint */
-	end += strspn(end, " \t\r\n");
-	if (end < copy + len) {
-		err = syntax_error(c, buf, len, (size_t)(end - copy));
-		cJSON_Delete(*root);
-		*root = NULL;
-	}
-cleanup:
-	free(copy);
-	return err;
-}
-
 /* Parse and validate len bytes of buf (need not be NUL-terminated; name is
  * used in messages). The config, or NULL with errno EINVAL (invalid) or
  * ENOMEM and the first problem in err. */
@@ -870,7 +818,7 @@ struct config *config__parse(const char *name, const char *buf, size_t len, char
 		rc = oom(&c);
 		goto cleanup;
 	}
-	rc = parse_json(&c, buf ? buf : "", buf ? len : 0, &root);
+	rc = jpath__parse(c.name, buf ? buf : "", buf ? len : 0, &root, c.err, c.errlen);
 	if (!rc)
 		rc = parse_root(&c, root, cfg);
 cleanup:

@@ -2,7 +2,10 @@
  * jpath: JSON paths, shown values, type names, key checks and line:column
  * positions for the validators' messages (config, rules). See jpath.h.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
 
@@ -168,4 +171,58 @@ void jpath__line_col(const char *text, size_t off, size_t *line, size_t *col)
 			(*col)++;
 		}
 	}
+}
+
+/* "name:line:column: invalid JSON" for the byte at off. */
+static int syntax_error(const char *name, const char *buf, size_t len, size_t off, char *err, size_t errlen)
+{
+	size_t line, col;
+
+	if (off > len)
+		off = len;
+	jpath__line_col(buf, off, &line, &col);
+	if (err && errlen)
+		snprintf(err, errlen, "%s:%zu:%zu: invalid JSON", name, line, col);
+	return -EINVAL;
+}
+
+int jpath__parse(const char *name, const char *buf, size_t len, struct cJSON **root, char *err, size_t errlen)
+{
+	const char *end = NULL, *nul;
+	char *copy;
+	int rc = 0;
+
+	*root = NULL;
+	/* cJSON wants a terminated string; a NUL inside is not JSON either */
+	nul = len ? memchr(buf, '\0', len) : NULL;
+	if (nul)
+		return syntax_error(name, buf, len, (size_t)(nul - buf), err, errlen);
+	copy = malloc(len + 1);
+	if (!copy) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(copy, buf, len);
+	copy[len] = '\0';
+	*root = cJSON_ParseWithLengthOpts(copy, len, &end, false);
+	if (!*root) {
+		if (!end)
+			end = cJSON_GetErrorPtr();
+		/* on allocation failure cJSON points nowhere in copy */
+		rc = syntax_error(name, copy, len, end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0,
+				  err, errlen);
+		goto cleanup;
+	}
+	/* bytes after the value: cJSON stops there without complaint */
+	end += strspn(end, " \t\r\n");
+	if (end < copy + len) {
+		rc = syntax_error(name, copy, len, (size_t)(end - copy), err, errlen);
+		cJSON_Delete(*root);
+		*root = NULL;
+	}
+cleanup:
+	free(copy);
+	return rc;
 }

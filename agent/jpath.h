@@ -73,4 +73,10 @@ const char *jpath__key_list(const char *const *known, char *buf, size_t len);
  * length): every '\n' before it starts a new line. */
 void jpath__line_col(const char *text, size_t off, size_t *line, size_t *col);
 
+/* Parse len bytes of buf (not NUL-terminated) as one JSON value into
+ * *root. 0; -EINVAL with "name:line:column: invalid JSON" in err where the
+ * bytes stop being one JSON value (a NUL byte, a syntax error, bytes after
+ * the value); -ENOMEM with "name: out of memory". */
+int jpath__parse(const char *name, const char *buf, size_t len, struct cJSON **root, char *err, size_t errlen);
+
 #endif /* AISEC_JPATH_H */

@@ -87,65 +87,6 @@ static int fail(struct pctx *c, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int oom(struct pctx *c)
-{
-	if (c->err && c->errlen)
-		snprintf(c->err, c->errlen, "%s: out of memory", c->name);
-	return -ENOMEM;
-}
-
-/* "name:line:column: invalid JSON" for the byte at off. */
-static int syntax_error(struct pctx *c, const char *buf, size_t len, size_t off)
-{
-	size_t line, col;
-
-	if (off > len)
-		off = len;
-	jpath__line_col(buf, off, &line, &col);
-	if (c->err && c->errlen)
-		snprintf(c->err, c->errlen, "%s:%zu:%zu: invalid JSON", c->name, line, col);
-	return -EINVAL;
-}
-
-/* Parse len bytes of buf (not NUL-terminated) into *root, or report where
- * they stop being one JSON value. */
-static int parse_json(struct pctx *c, const char *buf, size_t len, cJSON **root)
-{
-	const char *end = NULL, *nul;
-	char *copy;
-	int err = 0;
-
-	*root = NULL;
-	/* cJSON wants a terminated string; a NUL inside is not JSON either */
-	nul = len ? memchr(buf, '\0', len) : NULL;
-	if (nul)
-		return syntax_error(c, buf, len, (size_t)(nul - buf));
-	copy = malloc(len + 1);
-	if (!copy)
-		return oom(c);
-	if (len)
-		memcpy(copy, buf, len);
-	copy[len] = '\0';
-	*root = cJSON_ParseWithLengthOpts(copy, len, &end, false);
-	if (!*root) {
-		if (!end)
-			end = cJSON_GetErrorPtr();
-		/* on allocation failure cJSON points nowhere in copy */
-		err = syntax_error(c, copy, len, end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0);
-		goto cleanup;
-	}
-	/* bytes after the value: cJSON stops there without complaint */
-	end += strspn(end, " \t\r\n");
-	if (end < copy + len) {
-		err = syntax_error(c, copy, len, (size_t)(end - copy));
-		cJSON_Delete(*root);
-		*root = NULL;
-	}
-cleanup:
-	free(copy);
-	return err;
-}
-
 /* Copy src into dst (size bytes), cut on a UTF-8 character boundary when it
  * does not fit. */
 static void copy_str(char *dst, size_t size, const char *src)
@@ -460,7 +401,7 @@ int podmeta__parse_kubelet(const char *name, const char *buf, size_t len,
 	k->fn = fn;
 	k->ctx = ctx;
 	jpath__init(&k->c.path, KEY_SHOWN);
-	rc = parse_json(&k->c, buf ? buf : "", len, &root);
+	rc = jpath__parse(k->c.name, buf ? buf : "", len, &root, k->c.err, k->c.errlen);
 	if (!rc)
 		rc = pod_list(k, root);
 	cJSON_Delete(root);
@@ -619,7 +560,7 @@ int podmeta__parse_runtime(const char *kind, const char *name, const char *buf, 
 		return -EINVAL;
 	}
 	jpath__init(&c.path, KEY_SHOWN);
-	rc = parse_json(&c, buf ? buf : "", len, &root);
+	rc = jpath__parse(c.name, buf ? buf : "", len, &root, c.err, c.errlen);
 	if (!rc)
 		rc = runtime_doc(&c, (enum rt_kind)k, root, out);
 	cJSON_Delete(root);
