@@ -134,6 +134,9 @@ load() {
 		fi
 	else
 		kill -INT "$tpid"
+		# bpftrace has been seen to hang on exit here: SIGKILL after 10 s.
+		for _ in $(seq 100); do kill -0 "$tpid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$tpid" 2>/dev/null || true
 		wait "$tpid" 2>/dev/null || true
 		kill -TERM "$gen"
 		wait "$gen" 2>/dev/null || true

@@ -136,6 +136,9 @@ run_peer() {
 		kill "$target"
 	fi
 	kill -INT "$peer"
+	# bpftrace has been seen to hang on exit here: SIGKILL after 10 s.
+	for _ in $(seq 100); do kill -0 "$peer" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$peer" 2>/dev/null || true
 	wait "$peer" 2>/dev/null || true
 	if [ "$mode" = watched ]; then
 		PEER_SEEN[$name]="$(grep -c -e '/etc/hostname' -e '^connect ' -e ' 127\.0\.0\.1 ' "$WORK/$name.out" || true) events recorded"
