@@ -126,10 +126,14 @@ struct probe_state {
 	bool bpf_lsm_listed;
 	char lsm_list[256];
 	struct hook_result hooks[HOOK_COUNT];
+	/* tp_btf on sys_exit, the syscall dispatcher's hook (not a hook type
+	 * of its own, so not in hooks[]). */
+	struct hook_result sys_exit_btf;
 	/* The hook set the agent will use, or what is missing from it. */
 	bool default_set_ok;
 	char sched_hook[WHY_LEN];
-	char syscall_hook[WHY_LEN];
+	char syscall_hook[WHY_LEN];	/* without SQL capture: a tracepoint per syscall */
+	char syscall_sql_hook[WHY_LEN]; /* with SQL capture: the sys_exit dispatcher */
 };
 
 /* r0 = 0; exit: accepted by every program type probed here. */
@@ -705,11 +709,21 @@ static void choose_hook_set(struct probe_state *s)
 		snprintf(s->syscall_hook, sizeof(s->syscall_hook), "tracepoints");
 	else
 		snprintf(s->syscall_hook, sizeof(s->syscall_hook), "MISSING (syscall tracepoints not usable)");
+	/* With SQL capture (the default) syscalls go through one program on
+	 * sys_exit instead (agent/loader.c says why). */
+	if (s->sys_exit_btf.usable) {
+		snprintf(s->syscall_sql_hook, sizeof(s->syscall_sql_hook), "tp_btf/sys_exit dispatcher");
+	} else {
+		snprintf(s->syscall_sql_hook, sizeof(s->syscall_sql_hook), "MISSING (tp_btf on sys_exit: %.200s)",
+			 s->sys_exit_btf.detail);
+		s->default_set_ok = false;
+	}
 }
 
 static void gather(struct probe_state *s)
 {
 	static const char *const tp_btf_targets[] = {"btf_trace_sched_process_exec", NULL};
+	static const char *const sys_exit_targets[] = {"btf_trace_sys_exit", NULL};
 	static const char *const fentry_targets[] = {"do_unlinkat", "vfs_unlink", NULL};
 	static const char *const iter_targets[] = {"bpf_iter_task", NULL};
 	libbpf_print_fn_t old_print;
@@ -742,6 +756,8 @@ static void gather(struct probe_state *s)
 	check_raw_tp(&s->hooks[HOOK_RAW_TP]);
 	check_btf_prog(btf, btf_err, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, tp_btf_targets, BTF_KIND_TYPEDEF,
 		       &s->hooks[HOOK_TP_BTF]);
+	check_btf_prog(btf, btf_err, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, sys_exit_targets, BTF_KIND_TYPEDEF,
+		       &s->sys_exit_btf);
 	check_btf_prog(btf, btf_err, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, fentry_targets, BTF_KIND_FUNC,
 		       &s->hooks[HOOK_FENTRY]);
 	check_btf_prog(btf, btf_err, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, fentry_targets, BTF_KIND_FUNC,
@@ -791,6 +807,8 @@ static void print_text(FILE *out, const struct probe_state *s)
 			fprintf(out, "  %s: not usable: %s\n", hook_names[i].label, r->detail);
 	}
 	fprintf(out, "hook set: sched events: %s; syscalls: %s\n", s->sched_hook, s->syscall_hook);
+	fprintf(out, "syscall hooks: with SQL capture (the default): %s; without: %s\n", s->syscall_sql_hook,
+		s->hooks[HOOK_TRACEPOINT].usable ? "one tracepoint per hooked syscall" : s->syscall_hook);
 	fprintf(out, "optional speed-ups:");
 	for (i = HOOK_FENTRY; i <= HOOK_KPROBE; i++) {
 		if (s->hooks[i].usable) {
@@ -862,6 +880,7 @@ static cJSON *build_json(const struct probe_state *s)
 	JSON_TRY(obj = cJSON_AddObjectToObject(root, "hook_set"));
 	JSON_TRY(cJSON_AddStringToObject(obj, "sched_events", s->sched_hook));
 	JSON_TRY(cJSON_AddStringToObject(obj, "syscalls", s->syscall_hook));
+	JSON_TRY(cJSON_AddStringToObject(obj, "syscalls_sql_capture", s->syscall_sql_hook));
 	JSON_TRY(cJSON_AddBoolToObject(obj, "default_usable", s->default_set_ok));
 	return root;
 nomem:

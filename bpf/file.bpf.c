@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * File opens: openat(2), openat2(2), and where they exist open(2) and creat(2),
- * one sys_exit hook each. Arguments come
- * from the saved registers (common.bpf.h); the path is read at exit, when the
- * kernel has already faulted its page in.
+ * one sys_exit handler each (SYS_EXIT_HANDLER, common.bpf.h: reached through
+ * the dispatcher or the syscall's own tracepoint), run for watched processes
+ * only. Arguments come from the saved registers; the path is read at exit,
+ * when the kernel has already faulted its page in.
  */
 #include "common.bpf.h"
 
-static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32 sys)
+static __always_inline int emit_open(struct pt_regs *regs, long ret, __u32 sys)
 {
 	struct syscall_args args;
 	const char *upath;
@@ -15,13 +16,12 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	__u32 zero = 0, size;
 	long n;
 
-	if (!watched_syscall(&args))
-		return 0;
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
+	syscall_args(regs, &args);
 	fill_hdr(&e->hdr, AISEC_EV_OPEN, sys);
-	e->ret = ctx->ret;
+	e->ret = ret;
 	e->resolve = 0;
 	if (sys == AISEC_SYS_OPEN || sys == AISEC_SYS_CREAT) {
 		/* open(path, flags, mode) and creat(path, mode): no dirfd. */
@@ -73,28 +73,9 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx, __u32
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_openat")
-int handle_sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_open(ctx, AISEC_SYS_OPENAT);
-}
-
-SEC("tp/syscalls/sys_exit_openat2")
-int handle_sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_open(ctx, AISEC_SYS_OPENAT2);
-}
-
-/* Legacy open(2) and creat(2) exist on x86_64 but not on arm64: the loader
- * turns these off where the tracepoint is missing. */
-SEC("tp/syscalls/sys_exit_open")
-int handle_sys_exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_open(ctx, AISEC_SYS_OPEN);
-}
-
-SEC("tp/syscalls/sys_exit_creat")
-int handle_sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_open(ctx, AISEC_SYS_CREAT);
-}
+SYS_EXIT_HANDLER(openat, emit_open(regs, ret, AISEC_SYS_OPENAT))
+SYS_EXIT_HANDLER(openat2, emit_open(regs, ret, AISEC_SYS_OPENAT2))
+/* Legacy open(2) and creat(2) exist on x86_64 but not on arm64: the agent
+ * loads these only where the syscall exists. */
+SYS_EXIT_HANDLER(open, emit_open(regs, ret, AISEC_SYS_OPEN))
+SYS_EXIT_HANDLER(creat, emit_open(regs, ret, AISEC_SYS_CREAT))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Network: connect, accept/accept4, bind and listen, one sys_exit hook each
- * (arguments from the saved registers, see common.bpf.h). Records carry the
+ * Network: connect, accept/accept4, bind and listen, one sys_exit handler each
+ * (SYS_EXIT_HANDLER, common.bpf.h), run for watched processes only (arguments
+ * from the saved registers). Records carry the
  * address the caller passed (connect, bind) or the one the kernel socket holds
  * (accept: the peer of the new fd; listen: the bound address).
  */
@@ -102,16 +103,14 @@ static __always_inline struct aisec_net *net_reserve(__u32 kind, __u32 sys, long
 	return e;
 }
 
-SEC("tp/syscalls/sys_exit_connect")
-int handle_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int emit_connect(struct pt_regs *regs, long ret)
 {
 	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!watched_syscall(&a))
-		return 0;
-	e = net_reserve(AISEC_EV_CONNECT, AISEC_SYS_CONNECT, ctx->ret, a.a[0]);
+	syscall_args(regs, &a);
+	e = net_reserve(AISEC_EV_CONNECT, AISEC_SYS_CONNECT, ret, a.a[0]);
 	if (!e)
 		return 0;
 	/* Local end first (the port the kernel picked), then the target as given. */
@@ -127,16 +126,14 @@ int handle_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_bind")
-int handle_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int emit_bind(struct pt_regs *regs, long ret)
 {
 	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!watched_syscall(&a))
-		return 0;
-	e = net_reserve(AISEC_EV_BIND, AISEC_SYS_BIND, ctx->ret, a.a[0]);
+	syscall_args(regs, &a);
+	e = net_reserve(AISEC_EV_BIND, AISEC_SYS_BIND, ret, a.a[0]);
 	if (!e)
 		return 0;
 	fill_from_user(e, (const void *)a.a[1], a.a[2]);
@@ -146,23 +143,21 @@ int handle_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	sk = sock_from_fd(a.a[0], NULL);
 	if (sk) {
 		e->sock_type = BPF_CORE_READ(sk, sk_type);
-		if (ctx->ret == 0 && e->family != AF_UNIX)
+		if (ret == 0 && e->family != AF_UNIX)
 			e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	}
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_listen")
-int handle_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int emit_listen(struct pt_regs *regs, long ret)
 {
 	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!watched_syscall(&a))
-		return 0;
-	e = net_reserve(AISEC_EV_LISTEN, AISEC_SYS_LISTEN, ctx->ret, a.a[0]);
+	syscall_args(regs, &a);
+	e = net_reserve(AISEC_EV_LISTEN, AISEC_SYS_LISTEN, ret, a.a[0]);
 	if (!e)
 		return 0;
 	e->backlog = (__u32)a.a[1];
@@ -173,33 +168,26 @@ int handle_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-static __always_inline int emit_accept(struct trace_event_raw_sys_exit *ctx, __u32 sys)
+static __always_inline int emit_accept(struct pt_regs *regs, long ret, __u32 sys)
 {
 	struct syscall_args a;
 	struct aisec_net *e;
 	struct sock *sk;
 
-	if (!watched_syscall(&a))
-		return 0;
-	e = net_reserve(AISEC_EV_ACCEPT, sys, ctx->ret, a.a[0]);
+	syscall_args(regs, &a);
+	e = net_reserve(AISEC_EV_ACCEPT, sys, ret, a.a[0]);
 	if (!e)
 		return 0;
 	/* The new fd's socket knows both ends, even when the caller passed no sockaddr. */
-	sk = ctx->ret >= 0 ? sock_from_fd(ctx->ret, NULL) : sock_from_fd(a.a[0], NULL);
+	sk = ret >= 0 ? sock_from_fd(ret, NULL) : sock_from_fd(a.a[0], NULL);
 	if (sk)
-		fill_from_sock(e, sk, ctx->ret >= 0);
+		fill_from_sock(e, sk, ret >= 0);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_accept")
-int handle_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_accept(ctx, AISEC_SYS_ACCEPT);
-}
-
-SEC("tp/syscalls/sys_exit_accept4")
-int handle_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return emit_accept(ctx, AISEC_SYS_ACCEPT4);
-}
+SYS_EXIT_HANDLER(connect, emit_connect(regs, ret))
+SYS_EXIT_HANDLER(bind, emit_bind(regs, ret))
+SYS_EXIT_HANDLER(listen, emit_listen(regs, ret))
+SYS_EXIT_HANDLER(accept, emit_accept(regs, ret, AISEC_SYS_ACCEPT))
+SYS_EXIT_HANDLER(accept4, emit_accept(regs, ret, AISEC_SYS_ACCEPT4))

@@ -7,7 +7,9 @@
  * (paths it has not classified yet are sent with AISEC_DIALECT_UNKNOWN until
  * it has). The decision is taken from the socket at each call, so connections
  * opened before the agent started are captured too. Reads are captured at
- * exit, with the byte count they returned.
+ * exit, with the byte count they returned. One handler per syscall
+ * (SYS_EXIT_HANDLER, common.bpf.h), run for watched processes only; the agent
+ * loads them only with SQL capture on.
  */
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
@@ -36,7 +38,8 @@ struct {
  * the possible CPUs), as a plain array because a per-CPU value is limited to
  * 32 KiB. Room past data[] lets a copy at a variable offset below
  * AISEC_PAYLOAD_MAX, of a size below it, be provably in bounds. Programs on
- * syscall tracepoints do not nest on a CPU, so a slot has one user at a time. */
+ * sys_exit (the dispatcher and the syscall tracepoints alike) run with
+ * preemption off and do not nest on a CPU, so a slot has one user at a time. */
 struct payload_slot {
 	struct aisec_payload p;
 	char slack[AISEC_PAYLOAD_MAX];
@@ -150,7 +153,7 @@ static __always_inline bool classify(struct aisec_payload *e, struct sock *sk)
 	return false;
 }
 
-static __always_inline int capture(struct trace_event_raw_sys_exit *ctx, __u32 sys, __u8 dir)
+static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __u8 dir)
 {
 	struct syscall_args a;
 	struct aisec_payload *e;
@@ -158,9 +161,10 @@ static __always_inline int capture(struct trace_event_raw_sys_exit *ctx, __u32 s
 	struct sock *sk;
 	__u64 ino = 0;
 
-	/* Nothing moved, nothing to see: decided before any lookup. */
-	if (ctx->ret <= 0 || !watched_syscall(&a))
+	/* Nothing moved, nothing to see: decided before any read. */
+	if (ret <= 0)
 		return 0;
+	syscall_args(regs, &a);
 	sk = sock_from_fd(a.a[0], &ino);
 	if (!sk)
 		return 0;
@@ -177,21 +181,21 @@ static __always_inline int capture(struct trace_event_raw_sys_exit *ctx, __u32 s
 
 	fill_hdr(&e->hdr, AISEC_EV_PAYLOAD, sys);
 	e->sock_ino = ino;
-	e->ret = ctx->ret;
+	e->ret = ret;
 	e->fd = (__s32)a.a[0];
 	e->dir = dir;
 	if (sys == AISEC_SYS_WRITEV || sys == AISEC_SYS_READV) {
-		n = copy_iov(e, (const struct iovec_user *)a.a[1], a.a[2], ctx->ret);
+		n = copy_iov(e, (const struct iovec_user *)a.a[1], a.a[2], ret);
 	} else if (sys == AISEC_SYS_SENDMSG || sys == AISEC_SYS_RECVMSG) {
 		struct user_msghdr mh = {};
 
 		n = 0;
 		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)a.a[1]) == 0)
-			n = copy_iov(e, (const struct iovec_user *)mh.msg_iov, mh.msg_iovlen, ctx->ret);
+			n = copy_iov(e, (const struct iovec_user *)mh.msg_iov, mh.msg_iovlen, ret);
 	} else {
-		n = copy_chunk(e, 0, (const void *)a.a[1], ctx->ret);
+		n = copy_chunk(e, 0, (const void *)a.a[1], ret);
 	}
-	if (n < ctx->ret && n < payload_max) {
+	if (n < ret && n < payload_max) {
 		/* Fewer bytes than moved and than allowed: a read failed. */
 		e->hdr.flags |= AISEC_F_READ_FAIL;
 		stat_inc(AISEC_STAT_READ_FAIL);
@@ -208,50 +212,11 @@ static __always_inline int capture(struct trace_event_raw_sys_exit *ctx, __u32 s
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_write")
-int handle_sys_exit_write(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_WRITE, 0);
-}
-
-SEC("tp/syscalls/sys_exit_writev")
-int handle_sys_exit_writev(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_WRITEV, 0);
-}
-
-SEC("tp/syscalls/sys_exit_sendto")
-int handle_sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_SENDTO, 0);
-}
-
-SEC("tp/syscalls/sys_exit_sendmsg")
-int handle_sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_SENDMSG, 0);
-}
-
-SEC("tp/syscalls/sys_exit_read")
-int handle_sys_exit_read(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_READ, 1);
-}
-
-SEC("tp/syscalls/sys_exit_readv")
-int handle_sys_exit_readv(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_READV, 1);
-}
-
-SEC("tp/syscalls/sys_exit_recvfrom")
-int handle_sys_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_RECVFROM, 1);
-}
-
-SEC("tp/syscalls/sys_exit_recvmsg")
-int handle_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return capture(ctx, AISEC_SYS_RECVMSG, 1);
-}
+SYS_EXIT_HANDLER(write, capture(regs, ret, AISEC_SYS_WRITE, 0))
+SYS_EXIT_HANDLER(writev, capture(regs, ret, AISEC_SYS_WRITEV, 0))
+SYS_EXIT_HANDLER(sendto, capture(regs, ret, AISEC_SYS_SENDTO, 0))
+SYS_EXIT_HANDLER(sendmsg, capture(regs, ret, AISEC_SYS_SENDMSG, 0))
+SYS_EXIT_HANDLER(read, capture(regs, ret, AISEC_SYS_READ, 1))
+SYS_EXIT_HANDLER(readv, capture(regs, ret, AISEC_SYS_READV, 1))
+SYS_EXIT_HANDLER(recvfrom, capture(regs, ret, AISEC_SYS_RECVFROM, 1))
+SYS_EXIT_HANDLER(recvmsg, capture(regs, ret, AISEC_SYS_RECVMSG, 1))

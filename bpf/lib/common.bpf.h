@@ -157,33 +157,49 @@ static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
 
 /* The first four arguments of the current syscall, read at sys_exit from
  * the registers saved at syscall entry (the kernel does not change them; only
- * the return register is written). One hook per syscall instead of an
- * enter/exit pair with a stash map in between: an unwatched process pays one
- * tracepoint and one lookup, a watched one no map update. Callers check
- * tgid_watched() first, so none of this runs for unwatched processes. */
+ * the return register is written). One hook at exit instead of an enter/exit
+ * pair with a stash map in between: a watched process pays no map update.
+ * regs is a BTF pointer (the sys_exit tracepoint's argument, or
+ * bpf_task_pt_regs()), so these are plain loads, not a helper call each. */
 struct syscall_args {
 	__u64 a[4];
 };
 
-static __always_inline void syscall_args(struct syscall_args *args)
+static __always_inline void syscall_args(struct pt_regs *regs, struct syscall_args *args)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	args->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	args->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	args->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	args->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	args->a[0] = PT_REGS_PARM1_SYSCALL(regs);
+	args->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	args->a[2] = PT_REGS_PARM3_SYSCALL(regs);
+	args->a[3] = PT_REGS_PARM4_SYSCALL(regs);
 }
 
-/* At sys_exit: true, with the syscall's arguments, when the current process
- * is watched. */
-static __always_inline bool watched_syscall(struct syscall_args *args)
-{
-	if (!tgid_watched(bpf_get_current_pid_tgid() >> 32))
-		return false;
-	syscall_args(args);
-	return true;
-}
+/* One handler per hooked syscall, with two ways in; the agent loads one set
+ * (agent/loader.c: the dispatcher with SQL capture, the tracepoints without;
+ * docs/PERFORMANCE.md has the numbers behind that choice):
+ *  - tail_sys_exit_<name>: a tail-call target of the sys_exit dispatcher
+ *    (dispatch.bpf.c), typed like it but never attached; the dispatcher has
+ *    checked the watched set already;
+ *  - handle_sys_exit_<name>: the syscall's own classic tracepoint, which
+ *    checks the watched set first and finds the registers itself.
+ * body: an expression of regs (struct pt_regs *) and ret (long, the result). */
+#define SYS_EXIT_HANDLER(name, body)                                                                                   \
+	SEC("tp_btf/sys_exit")                                                                                         \
+	int BPF_PROG(tail_sys_exit_##name, struct pt_regs *regs, long ret)                                             \
+	{                                                                                                              \
+		return body;                                                                                           \
+	}                                                                                                              \
+                                                                                                                       \
+	SEC("tp/syscalls/sys_exit_" #name)                                                                             \
+	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)                                               \
+	{                                                                                                              \
+		struct pt_regs *regs;                                                                                  \
+		long ret = ctx->ret;                                                                                   \
+                                                                                                                       \
+		if (!tgid_watched(bpf_get_current_pid_tgid() >> 32))                                                   \
+			return 0;                                                                                      \
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());                                 \
+		return body;                                                                                           \
+	}
 
 /* The struct sock behind a socket fd of the current task, or NULL; *ino
  * (when ino is not NULL) gets the socket's inode number. */
