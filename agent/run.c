@@ -107,7 +107,7 @@ struct run {
 	struct sink_file *out;        /* sinks.stdout */
 	int evfd, evidence_fd;        /* sinks.events, sinks.file (appended), or -1 */
 	struct sink_kafka *kafka, *kevents;
-	double tokens, tokens_at;
+	struct runinfo_bucket bucket; /* rate limit of raw events to Kafka */
 	__u8 *pidsvc;                 /* per pid: service index + 1 (| PID_ROOT), 0: none */
 	struct run_cg *cg[CG_BUCKETS];
 	size_t ncg;
@@ -437,18 +437,12 @@ static void append_line(struct run *r, int fd, const char *what, const char *dat
 
 static void send_raw_event(struct run *r, const struct enriched *e)
 {
-	double rate = r->cfg->kafka_events_rate > 0 ? r->cfg->kafka_events_rate : 1000, now = runinfo__now_s();
 	char key[16];
 
-	r->tokens += (now - r->tokens_at) * rate;
-	if (r->tokens > rate)
-		r->tokens = rate;
-	r->tokens_at = now;
-	if (r->tokens < 1) {
+	if (!runinfo__bucket_take(&r->bucket)) {
 		r->events_limited++;
 		return;
 	}
-	r->tokens -= 1;
 	snprintf(key, sizeof(key), "%u", e->ev->hdr->pid);
 	sink_kafka__send(r->kevents, key, strlen(key), r->line.data, r->line.len - 1, FORMAT_EVENT_SCHEMA);
 }
@@ -1022,8 +1016,7 @@ static int setup_kafka(struct run *r)
 			log_err("%s: sinks.kafka.events_topic: %s", c->file, err);
 			return -1;
 		}
-		r->tokens = c->kafka_events_rate > 0 ? c->kafka_events_rate : 1000;
-		r->tokens_at = runinfo__now_s();
+		runinfo__bucket_init(&r->bucket, c->kafka_events_rate);
 	}
 	return 0;
 }

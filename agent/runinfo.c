@@ -68,3 +68,24 @@ bool runinfo__is_zombie(const char *procfs, __u32 pid)
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] == 'Z';
 }
+
+void runinfo__bucket_init(struct runinfo_bucket *b, double rate)
+{
+	b->rate = rate > 0 ? rate : 1000;
+	b->tokens = b->rate;
+	b->at = runinfo__now_s();
+}
+
+bool runinfo__bucket_take(struct runinfo_bucket *b)
+{
+	double now = runinfo__now_s();
+
+	b->tokens += (now - b->at) * b->rate;
+	if (b->tokens > b->rate)
+		b->tokens = b->rate;
+	b->at = now;
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}

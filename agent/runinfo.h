@@ -25,4 +25,15 @@ __u64 runinfo__boot_ns(void);
 /* Whether procfs/<pid>/stat says the process is a zombie. */
 bool runinfo__is_zombie(const char *procfs, __u32 pid);
 
+/* A token bucket: at most rate a second, with a one-second burst. */
+struct runinfo_bucket {
+	double rate, tokens, at;
+};
+
+/* Start full at rate a second (rate <= 0: 1000). */
+void runinfo__bucket_init(struct runinfo_bucket *b, double rate);
+
+/* Whether one more may go now (and take its token). */
+bool runinfo__bucket_take(struct runinfo_bucket *b);
+
 #endif /* AISEC_RUNINFO_H */

@@ -41,7 +41,7 @@ struct watch {
 	struct sink_kafka *kevents; /* --kafka-events-topic, or NULL */
 	struct sink_kafka_stats kevents_stats;
 	bool kevents_was_on;
-	double tokens, tokens_at;  /* rate limit of raw events (token bucket) */
+	struct runinfo_bucket bucket; /* rate limit of raw events */
 	__u64 events_limited;      /* raw events not sent to Kafka because of the rate limit */
 	struct strbuf evjson;      /* raw event as JSON for Kafka when the output is text */
 	struct strbuf evline;     /* evidence being written */
@@ -71,20 +71,13 @@ static void on_signal(int sig)
  * token bucket allowing a one-second burst); the rest are counted. */
 static void send_raw_event(struct watch *w, const struct enriched *e)
 {
-	double rate = w->opts->kafka_events_rate > 0 ? w->opts->kafka_events_rate : 1000;
-	double now = runinfo__now_s();
 	const struct strbuf *json = &w->line;
 	char key[16];
 
-	w->tokens += (now - w->tokens_at) * rate;
-	if (w->tokens > rate)
-		w->tokens = rate;
-	w->tokens_at = now;
-	if (w->tokens < 1) {
+	if (!runinfo__bucket_take(&w->bucket)) {
 		w->events_limited++;
 		return;
 	}
-	w->tokens -= 1;
 	if (w->opts->format != WATCH_FORMAT_JSON) {
 		strbuf__reset(&w->evjson);
 		format__json(&w->evjson, &w->fc, e);
@@ -436,8 +429,7 @@ int watch__run(const struct watch_opts *opts)
 				rc = 2;
 				goto cleanup;
 			}
-			w.tokens_at = runinfo__now_s();
-			w.tokens = opts->kafka_events_rate > 0 ? opts->kafka_events_rate : 1000;
+			runinfo__bucket_init(&w.bucket, opts->kafka_events_rate);
 		}
 	}
 	if (opts->evidence_path) {
