@@ -4,19 +4,27 @@
  * and the task iterator.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "aisec.skel.h"
 #include "loader.h"
 #include "log.h"
 #include "probe.h"
+
+/* The kernel's sock_class entries (bpf/sql.bpf.c): the socket's inode
+ * number, then the bytes of struct aisec_payload from family up to data. */
+#define PEER_OFF offsetof(struct aisec_payload, family)
+#define PEER_BYTES (offsetof(struct aisec_payload, data) - PEER_OFF)
 
 /* Must match AISEC_WATCH_WORDS in bpf/lib/common.bpf.h. */
 #define WATCH_WORDS (4194304 / 64)
@@ -78,8 +86,9 @@ static int on_record(void *ctx, void *data, size_t size)
  * (arm64 has no open/creat) has no number, and its handler no slot.
  */
 struct syscall_hook {
-	struct bpf_program *tail; /* dispatcher's tail-call target */
-	struct bpf_program *tp;	  /* the syscall's own tracepoint */
+	struct bpf_program *tail;	 /* dispatcher's tail-call target */
+	struct bpf_program *tail_compat; /* the same for kernels without bpf_rdonly_cast, or NULL */
+	struct bpf_program *tp;		 /* the syscall's own tracepoint */
 	long nr;		  /* -1: no such syscall on this architecture */
 	bool sql;		  /* loaded only with SQL capture */
 };
@@ -100,7 +109,9 @@ struct syscall_hook {
 static void syscall_hooks(struct aisec_bpf *skel, struct syscall_hook out[N_SYSCALL_HOOKS])
 {
 	/* clang-format off */
-#define HOOK(name, nr, sql) { skel->progs.tail_sys_exit_##name, skel->progs.handle_sys_exit_##name, nr, sql }
+#define HOOK(name, nr, sql) { skel->progs.tail_sys_exit_##name, NULL, skel->progs.handle_sys_exit_##name, nr, sql }
+#define SQL_HOOK(name, nr) { skel->progs.tail_sys_exit_##name, skel->progs.tail_sys_exit_##name##_compat, \
+			     skel->progs.handle_sys_exit_##name, nr, true }
 	const struct syscall_hook hooks[N_SYSCALL_HOOKS] = {
 		HOOK(openat, __NR_openat, false),
 		HOOK(openat2, __NR_openat2, false),
@@ -111,16 +122,17 @@ static void syscall_hooks(struct aisec_bpf *skel, struct syscall_hook out[N_SYSC
 		HOOK(listen, __NR_listen, false),
 		HOOK(accept, __NR_accept, false),
 		HOOK(accept4, __NR_accept4, false),
-		HOOK(write, __NR_write, true),
-		HOOK(writev, __NR_writev, true),
-		HOOK(sendto, __NR_sendto, true),
-		HOOK(sendmsg, __NR_sendmsg, true),
-		HOOK(read, __NR_read, true),
-		HOOK(readv, __NR_readv, true),
-		HOOK(recvfrom, __NR_recvfrom, true),
-		HOOK(recvmsg, __NR_recvmsg, true),
+		SQL_HOOK(write, __NR_write),
+		SQL_HOOK(writev, __NR_writev),
+		SQL_HOOK(sendto, __NR_sendto),
+		SQL_HOOK(sendmsg, __NR_sendmsg),
+		SQL_HOOK(read, __NR_read),
+		SQL_HOOK(readv, __NR_readv),
+		SQL_HOOK(recvfrom, __NR_recvfrom),
+		SQL_HOOK(recvmsg, __NR_recvmsg),
 	};
 #undef HOOK
+#undef SQL_HOOK
 	/* clang-format on */
 
 	memcpy(out, hooks, sizeof(hooks));
@@ -133,7 +145,7 @@ static bool is_tail_target(struct aisec_bpf *skel, const struct bpf_program *pro
 
 	syscall_hooks(skel, hooks);
 	for (size_t i = 0; i < N_SYSCALL_HOOKS; i++)
-		if (hooks[i].tail == prog)
+		if (hooks[i].tail == prog || (hooks[i].tail_compat && hooks[i].tail_compat == prog))
 			return true;
 	return false;
 }
@@ -154,10 +166,31 @@ static bool tracepoint_missing(const struct bpf_program *prog)
 	return access(path, F_OK) != 0;
 }
 
+/* Whether the kernel has the bpf_rdonly_cast kfunc (6.2+), which the fast
+ * SQL handlers use: looked up in the kernel's BTF. */
+static bool kernel_has_rdonly_cast(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!vmlinux)
+		return false;
+	has = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return has;
+}
+
+/* The dispatcher's target for hook h: the fast handler, or its _compat twin
+ * when there is one and typed is false. */
+static struct bpf_program *tail_of(const struct syscall_hook *h, bool typed)
+{
+	return h->tail_compat && !typed ? h->tail_compat : h->tail;
+}
+
 /* Before load: the way in (dispatcher or tracepoints) and, of that set, the
  * handlers this configuration and this architecture need. Handlers for
- * missing syscalls are logged. */
-static void choose_syscall_hooks(struct aisec_bpf *skel, bool dispatcher, bool sql)
+ * missing syscalls are logged. typed: the kernel has bpf_rdonly_cast. */
+static void choose_syscall_hooks(struct aisec_bpf *skel, bool dispatcher, bool sql, bool typed)
 {
 	struct syscall_hook hooks[N_SYSCALL_HOOKS];
 	__u32 slots = bpf_map__max_entries(skel->maps.sys_exit_progs);
@@ -165,10 +198,12 @@ static void choose_syscall_hooks(struct aisec_bpf *skel, bool dispatcher, bool s
 	syscall_hooks(skel, hooks);
 	bpf_program__set_autoload(skel->progs.tp_btf_sys_exit, dispatcher);
 	for (size_t i = 0; i < N_SYSCALL_HOOKS; i++) {
-		struct bpf_program *use = dispatcher ? hooks[i].tail : hooks[i].tp;
+		struct bpf_program *use = dispatcher ? tail_of(&hooks[i], typed) : hooks[i].tp;
 		bool missing = dispatcher ? hooks[i].nr < 0 || hooks[i].nr >= slots : tracepoint_missing(use);
 
 		bpf_program__set_autoload(hooks[i].tail, false);
+		if (hooks[i].tail_compat)
+			bpf_program__set_autoload(hooks[i].tail_compat, false);
 		bpf_program__set_autoload(hooks[i].tp, false);
 		if (missing)
 			log_info("not tracing %s: this kernel has no such syscall",
@@ -176,7 +211,8 @@ static void choose_syscall_hooks(struct aisec_bpf *skel, bool dispatcher, bool s
 		else if (sql || !hooks[i].sql)
 			bpf_program__set_autoload(use, true);
 	}
-	log_debug("syscall hooks: %s", dispatcher ? "one tp_btf/sys_exit dispatcher" : "one tracepoint per syscall");
+	log_debug("syscall hooks: %s%s", dispatcher ? "one tp_btf/sys_exit dispatcher" : "one tracepoint per syscall",
+		  sql ? (typed ? "; SQL handlers with typed loads" : "; SQL handlers with probe reads (compat)") : "");
 }
 
 /* After load, dispatcher only: every loaded handler into the slot of its
@@ -188,17 +224,20 @@ static int fill_syscall_slots(struct aisec_bpf *skel, char *err, size_t errlen)
 
 	syscall_hooks(skel, hooks);
 	for (size_t i = 0; i < N_SYSCALL_HOOKS; i++) {
+		struct bpf_program *prog = hooks[i].tail;
 		__u32 key = (__u32)hooks[i].nr;
 		int prog_fd;
 
-		if (!bpf_program__autoload(hooks[i].tail))
+		if (hooks[i].tail_compat && bpf_program__autoload(hooks[i].tail_compat))
+			prog = hooks[i].tail_compat;
+		if (!bpf_program__autoload(prog))
 			continue;
-		prog_fd = bpf_program__fd(hooks[i].tail);
+		prog_fd = bpf_program__fd(prog);
 		if (bpf_map_update_elem(map_fd, &key, &prog_fd, BPF_ANY)) {
 			int rc = -errno;
 
 			snprintf(err, errlen, "cannot install %s in the syscall dispatcher (slot %u): %s",
-				 bpf_program__name(hooks[i].tail), key, strerror(errno));
+				 bpf_program__name(prog), key, strerror(errno));
 			return rc;
 		}
 	}
@@ -332,7 +371,8 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	}
 	bpf_map__set_max_entries(ld->skel->maps.payload_scratch, (__u32)ld->ncpus);
 	/* The dispatcher pays off when read and write are hooked (SQL capture). */
-	choose_syscall_hooks(ld->skel, opts && opts->sql, opts && opts->sql);
+	choose_syscall_hooks(ld->skel, opts && opts->sql, opts && opts->sql,
+			     !(opts && opts->bpf_compat) && kernel_has_rdonly_cast());
 	ld->skel->rodata->select_mode = opts && opts->select;
 	if (!ld->skel->rodata->select_mode)
 		disable_select(ld->skel);
@@ -380,6 +420,12 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 		rc = -EPROTO;
 		snprintf(err, errlen, "BPF object and agent disagree on the watched bitmap size (%u != %u words)",
 			 bpf_map__max_entries(ld->skel->maps.watched), WATCH_WORDS);
+		goto cleanup;
+	}
+	if (bpf_map__value_size(ld->skel->maps.sock_class) != sizeof(__u64) + PEER_BYTES) {
+		rc = -EPROTO;
+		snprintf(err, errlen, "BPF object and agent disagree on the socket class size (%u != %zu bytes)",
+			 bpf_map__value_size(ld->skel->maps.sock_class), sizeof(__u64) + PEER_BYTES);
 		goto cleanup;
 	}
 	rc = set_db_ports(ld, opts);
@@ -467,6 +513,28 @@ size_t loader__watched(struct loader *ld, __u32 *out, size_t max)
 	return n;
 }
 
+/* Sockets the kernel classified already keep their answer (sock_class):
+ * forget those whose unix peer is path (128 bytes, zero-padded) so that a
+ * changed verdict applies to open connections too. Rare (a verdict is set
+ * once per database path), so a walk over the map is fine. */
+static void forget_unix_peer(struct loader *ld, const char key[128])
+{
+	int fd = bpf_map__fd(ld->skel->maps.sock_class);
+	unsigned char val[sizeof(__u64) + PEER_BYTES];
+	struct aisec_payload p;
+	__u64 k, next, *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, val))
+			continue;
+		memcpy((char *)&p + PEER_OFF, val + sizeof(__u64), PEER_BYTES);
+		if (p.family == AF_UNIX && memcmp(p.unix_path, key, sizeof(p.unix_path)) == 0)
+			bpf_map_delete_elem(fd, &k);
+	}
+}
+
 int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __u8 dialect)
 {
 	char key[128] = { 0 };
@@ -474,6 +542,7 @@ int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __
 	memcpy(key, path, len < AISEC_UNIX_PATH_MAX ? len : AISEC_UNIX_PATH_MAX);
 	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.unix_verdict), key, &dialect, BPF_ANY))
 		return -errno;
+	forget_unix_peer(ld, key);
 	return 0;
 }
 

@@ -37,6 +37,10 @@ struct loader_opts {
 	 * entry, if it had one. Only the cgroup v2 hierarchy counts.
 	 * Off (watch): none of this runs and no such records come. */
 	bool select;
+	/* Load the SQL handlers built for kernels without the bpf_rdonly_cast
+	 * kfunc (before 6.2) even where it exists: a probe read per socket
+	 * field instead of plain loads (tests cover both kinds this way). */
+	bool bpf_compat;
 };
 
 /* Called for each record; return 0 to go on, non-zero to stop this drain. */

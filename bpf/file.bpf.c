@@ -68,7 +68,7 @@ static __always_inline int emit_open(struct pt_regs *regs, long ret, __u32 sys)
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	e->hdr.size = size;
-	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+	if (bpf_ringbuf_output(&events, e, size, rb_flags_output(size)))
 		stat_inc(AISEC_STAT_RB_DROP);
 	return 0;
 }

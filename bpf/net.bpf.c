@@ -122,7 +122,7 @@ static __always_inline int emit_connect(struct pt_regs *regs, long ret)
 		__builtin_memset(e->unix_path, 0, sizeof(e->unix_path));
 	}
 	fill_from_user(e, (const void *)a.a[1], a.a[2]);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags_submit(sizeof(*e)));
 	return 0;
 }
 
@@ -146,7 +146,7 @@ static __always_inline int emit_bind(struct pt_regs *regs, long ret)
 		if (ret == 0 && e->family != AF_UNIX)
 			e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	}
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags_submit(sizeof(*e)));
 	return 0;
 }
 
@@ -164,7 +164,7 @@ static __always_inline int emit_listen(struct pt_regs *regs, long ret)
 	sk = sock_from_fd(a.a[0], NULL);
 	if (sk)
 		fill_from_sock(e, sk, false);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags_submit(sizeof(*e)));
 	return 0;
 }
 
@@ -182,7 +182,7 @@ static __always_inline int emit_accept(struct pt_regs *regs, long ret, __u32 sys
 	sk = ret >= 0 ? sock_from_fd(ret, NULL) : sock_from_fd(a.a[0], NULL);
 	if (sk)
 		fill_from_sock(e, sk, ret >= 0);
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags_submit(sizeof(*e)));
 	return 0;
 }
 

@@ -56,7 +56,7 @@ int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_
 	e->hdr.ppid = ptgid;
 	e->parent_tid = parent->pid;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	bpf_ringbuf_submit(e, rb_flags_submit(sizeof(*e)));
 	return 0;
 }
 
@@ -140,7 +140,7 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	e->hdr.size = size;
-	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+	if (bpf_ringbuf_output(&events, e, size, rb_flags_output(size)))
 		stat_inc(AISEC_STAT_RB_DROP);
 	return 0;
 }

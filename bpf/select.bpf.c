@@ -68,7 +68,7 @@ int BPF_PROG(tp_btf_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	fill_hdr(h, AISEC_EV_CGROUP_GONE, AISEC_SYS_NONE);
 	h->size = sizeof(*h);
 	h->cgroup_id = cgid;
-	bpf_ringbuf_submit(h, rb_flags());
+	bpf_ringbuf_submit(h, rb_flags_submit(sizeof(*h)));
 	return 0;
 }
 

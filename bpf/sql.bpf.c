@@ -34,6 +34,40 @@ struct {
 	__type(value, __u8);
 } unix_verdict SEC(".maps");
 
+/* bpf_rdonly_cast (Linux 6.2+, a kfunc the verifier turns into a register
+ * move): gives a plain pointer read from the fd table a BTF type, so the
+ * fast handlers follow file -> socket -> sock with plain loads instead of a
+ * bpf_probe_read_kernel call per field. __weak: on older kernels the agent
+ * loads the _compat handlers, which do not use it (agent/loader.c). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* The bytes of struct aisec_payload that describe the peer (family up to
+ * unix_path, dir included but rewritten per record): what classify() finds. */
+#define PEER_OFF __builtin_offsetof(struct aisec_payload, family)
+#define PEER_BYTES (__builtin_offsetof(struct aisec_payload, data) - PEER_OFF)
+#define PEER_DIALECT (__builtin_offsetof(struct aisec_payload, dialect) - PEER_OFF)
+
+/* Sockets already classified, keyed by the address of their struct sock:
+ * what classify() found, so a connection pays for it once (a unix peer path
+ * read and a 128-byte hash) instead of at every call. ino is the socket's
+ * inode number, checked at every use: a freed sock's memory soon holds
+ * another socket, never one with the same inode number. Negative answers
+ * (AISEC_DIALECT_NONE) are kept too, so a watched service's other sockets
+ * (HTTP, logs) cost one lookup. A socket's peer does not change once it has
+ * moved data (connected stream sockets; databases are not reached over
+ * datagrams); unix peers the agent has not classified yet are not kept. */
+struct sock_class {
+	__u64 ino;
+	char peer[PEER_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct sock_class);
+} sock_class SEC(".maps");
+
 /* Payload records are built here: one slot per CPU (the loader sizes it to
  * the possible CPUs), as a plain array because a per-CPU value is limited to
  * 32 KiB. Room past data[] lets a copy at a variable offset below
@@ -153,7 +187,59 @@ static __always_inline bool classify(struct aisec_payload *e, struct sock *sk)
 	return false;
 }
 
-static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __u8 dir)
+/* The struct sock behind socket fd of the current task, with typed loads
+ * (kernels with bpf_rdonly_cast); *ino gets the socket's inode number. Only
+ * the fd table slot needs a helper: its index is a run-time value. */
+static __always_inline struct sock *sock_from_fd_btf(long fd, __u64 *ino)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]) || !f)
+		return NULL;
+	f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+	/* private_data is only a socket if the socket points back at the file. */
+	if (!sock || (__u64)sock->file != (__u64)f)
+		return NULL;
+	*ino = f->f_inode->i_ino;
+	return sock->sk;
+}
+
+/* Peer fields of e for sk: from sock_class when this socket was classified
+ * before, else classify() and remember the answer. False: not a database. */
+static __always_inline bool peer_of(struct aisec_payload *e, struct sock *sk, __u64 ino)
+{
+	__u64 key = (__u64)sk;
+	struct sock_class *c = bpf_map_lookup_elem(&sock_class, &key);
+	struct sock_class fresh;
+	bool db;
+
+	if (c && c->ino == ino) {
+		if (c->peer[PEER_DIALECT] == AISEC_DIALECT_NONE)
+			return false;
+		__builtin_memcpy(&e->family, c->peer, PEER_BYTES);
+		return true;
+	}
+	__builtin_memset(&e->family, 0, PEER_BYTES);
+	db = classify(e, sk);
+	if (!db)
+		e->dialect = AISEC_DIALECT_NONE;
+	else if (e->dialect == AISEC_DIALECT_UNKNOWN)
+		return true; /* asked again until the agent has classified the path */
+	fresh.ino = ino;
+	__builtin_memcpy(fresh.peer, &e->family, PEER_BYTES);
+	bpf_map_update_elem(&sock_class, &key, &fresh, BPF_ANY);
+	return db;
+}
+
+/* fast: the handler for kernels with bpf_rdonly_cast (a constant: each
+ * handler is compiled for one). */
+static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __u8 dir, const bool fast)
 {
 	struct syscall_args a;
 	struct aisec_payload *e;
@@ -165,18 +251,14 @@ static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __
 	if (ret <= 0)
 		return 0;
 	syscall_args(regs, &a);
-	sk = sock_from_fd(a.a[0], &ino);
+	sk = fast ? sock_from_fd_btf(a.a[0], &ino) : sock_from_fd(a.a[0], &ino);
 	if (!sk)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
 	e = bpf_map_lookup_elem(&payload_scratch, &cpu);
 	if (!e)
 		return 0;
-	__builtin_memset(e->unix_path, 0, sizeof(e->unix_path));
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->unix_len = 0;
-	e->port = 0;
-	if (!classify(e, sk))
+	if (!peer_of(e, sk, ino))
 		return 0;
 
 	fill_hdr(&e->hdr, AISEC_EV_PAYLOAD, sys);
@@ -207,16 +289,24 @@ static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __
 	if (size > sizeof(struct aisec_payload))
 		size = sizeof(struct aisec_payload);
 	e->hdr.size = size;
-	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+	if (bpf_ringbuf_output(&events, e, size, rb_flags_output(size)))
 		stat_inc(AISEC_STAT_RB_DROP);
 	return 0;
 }
 
-SYS_EXIT_HANDLER(write, capture(regs, ret, AISEC_SYS_WRITE, 0))
-SYS_EXIT_HANDLER(writev, capture(regs, ret, AISEC_SYS_WRITEV, 0))
-SYS_EXIT_HANDLER(sendto, capture(regs, ret, AISEC_SYS_SENDTO, 0))
-SYS_EXIT_HANDLER(sendmsg, capture(regs, ret, AISEC_SYS_SENDMSG, 0))
-SYS_EXIT_HANDLER(read, capture(regs, ret, AISEC_SYS_READ, 1))
-SYS_EXIT_HANDLER(readv, capture(regs, ret, AISEC_SYS_READV, 1))
-SYS_EXIT_HANDLER(recvfrom, capture(regs, ret, AISEC_SYS_RECVFROM, 1))
-SYS_EXIT_HANDLER(recvmsg, capture(regs, ret, AISEC_SYS_RECVMSG, 1))
+/* Three ways in per syscall: tail_sys_exit_<name> for the dispatcher on
+ * kernels with bpf_rdonly_cast, tail_sys_exit_<name>_compat for it on older
+ * ones, and the syscall's own tracepoint (SYS_EXIT_HANDLER). */
+#define SQL_HANDLER(name, sys, dir)                                                                                    \
+	SYS_EXIT_TAIL(tail_sys_exit_##name, capture(regs, ret, sys, dir, true))                                        \
+	SYS_EXIT_TAIL(tail_sys_exit_##name##_compat, capture(regs, ret, sys, dir, false))                              \
+	SYS_EXIT_TP(name, capture(regs, ret, sys, dir, false))
+
+SQL_HANDLER(write, AISEC_SYS_WRITE, 0)
+SQL_HANDLER(writev, AISEC_SYS_WRITEV, 0)
+SQL_HANDLER(sendto, AISEC_SYS_SENDTO, 0)
+SQL_HANDLER(sendmsg, AISEC_SYS_SENDMSG, 0)
+SQL_HANDLER(read, AISEC_SYS_READ, 1)
+SQL_HANDLER(readv, AISEC_SYS_READV, 1)
+SQL_HANDLER(recvfrom, AISEC_SYS_RECVFROM, 1)
+SQL_HANDLER(recvmsg, AISEC_SYS_RECVMSG, 1)

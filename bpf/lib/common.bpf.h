@@ -124,35 +124,63 @@ static __always_inline void watch_remove(__u32 tgid)
 		__sync_fetch_and_and(w, ~(1ULL << (tgid % 64)));
 }
 
-/* Submit flags: no wakeup per record; wake the consumer only once unread data
- * passes wakeup_bytes (the agent also polls on a bounded interval). */
-static __always_inline __u64 rb_flags(void)
+/* Submit flags: no wakeup per record. The consumer is woken by the record
+ * that takes the unread data across a multiple of wakeup_bytes (the agent
+ * also polls on a bounded interval), so a consumer that is behind gets one
+ * wakeup per wakeup_bytes, not one per record: a forced wakeup is an
+ * irq_work and an interrupt, microseconds on a VM. Two CPUs racing over the
+ * same multiple may both miss it; the next multiple wakes the consumer. */
+static __always_inline __u64 rb_wake(__u64 before, __u64 after)
 {
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+	if (before / wakeup_bytes != after / wakeup_bytes) {
 		stat_inc(AISEC_STAT_WAKEUPS);
 		return BPF_RB_FORCE_WAKEUP;
 	}
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* Fill the common header for the current task. */
+/* For bpf_ringbuf_output() of size bytes: asked before the record is in. */
+static __always_inline __u64 rb_flags_output(__u64 size)
+{
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return rb_wake(unread, unread + size);
+}
+
+/* For bpf_ringbuf_submit() of a reserved record of size bytes: the reserved
+ * record counts as unread already. */
+static __always_inline __u64 rb_flags_submit(__u64 size)
+{
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return rb_wake(unread > size ? unread - size : 0, unread);
+}
+
+/* Fill the common header for the current task. The task is a BTF pointer,
+ * so its fields are plain loads (the verifier makes them fault-safe) instead
+ * of a helper call each: on CPUs with return-thunk mitigations (SRSO,
+ * retbleed) every helper call and return costs tens of cycles, and this runs
+ * for every record (docs/PERFORMANCE.md, "Where the time goes"). */
 static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	const __u64 *comm = (const __u64 *)task->comm;
 
 	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	/* What bpf_get_current_cgroup_id() returns: the cgroup v2 id. */
+	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 	h->kind = kind;
 	h->size = 0;
-	h->pid = id >> 32;
-	h->tid = (__u32)id;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	h->uid = task->cred->uid.val;
 	h->syscall = sys;
 	h->flags = 0;
 	h->_pad = 0;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	/* comm is 16 bytes, NUL-padded by the kernel (__set_task_comm). */
+	__builtin_memcpy(h->comm, &comm[0], 8);
+	__builtin_memcpy(h->comm + 8, &comm[1], 8);
 }
 
 /* The first four arguments of the current syscall, read at sys_exit from
@@ -182,13 +210,14 @@ static __always_inline void syscall_args(struct pt_regs *regs, struct syscall_ar
  *  - handle_sys_exit_<name>: the syscall's own classic tracepoint, which
  *    checks the watched set first and finds the registers itself.
  * body: an expression of regs (struct pt_regs *) and ret (long, the result). */
-#define SYS_EXIT_HANDLER(name, body)                                                                                   \
+#define SYS_EXIT_TAIL(prog, body)                                                                                      \
 	SEC("tp_btf/sys_exit")                                                                                         \
-	int BPF_PROG(tail_sys_exit_##name, struct pt_regs *regs, long ret)                                             \
+	int BPF_PROG(prog, struct pt_regs *regs, long ret)                                                             \
 	{                                                                                                              \
 		return body;                                                                                           \
-	}                                                                                                              \
-                                                                                                                       \
+	}
+
+#define SYS_EXIT_TP(name, body)                                                                                        \
 	SEC("tp/syscalls/sys_exit_" #name)                                                                             \
 	int handle_sys_exit_##name(struct trace_event_raw_sys_exit *ctx)                                               \
 	{                                                                                                              \
@@ -200,6 +229,8 @@ static __always_inline void syscall_args(struct pt_regs *regs, struct syscall_ar
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());                                 \
 		return body;                                                                                           \
 	}
+
+#define SYS_EXIT_HANDLER(name, body) SYS_EXIT_TAIL(tail_sys_exit_##name, body) SYS_EXIT_TP(name, body)
 
 /* The struct sock behind a socket fd of the current task, or NULL; *ino
  * (when ino is not NULL) gets the socket's inode number. */

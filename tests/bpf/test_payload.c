@@ -88,11 +88,20 @@ static void fill(char *buf, size_t n, char seed)
 		buf[i] = (char)(seed + i % 23);
 }
 
+/* Each test runs twice: with the SQL handlers for kernels that have
+ * bpf_rdonly_cast (typed loads; the loader falls back to the others where it
+ * is missing) and with the _compat ones, forced. */
+static bool use_compat(void **state)
+{
+	return state && *state;
+}
+
 static void test_tcp_payloads(void **state)
 {
 	static struct seen s;
 	static char big[20000], got[20000];
-	struct loader_opts o = { .ringbuf_bytes = 4 << 20, .sql = true, .payload_bytes = PAYLOAD_BYTES };
+	struct loader_opts o = { .ringbuf_bytes = 4 << 20, .sql = true, .payload_bytes = PAYLOAD_BYTES,
+				 .bpf_compat = use_compat(state) };
 	char err[512] = "", a[100], b[7], c[50], reply[64];
 	struct iovec iov[3];
 	struct msghdr mh = { 0 };
@@ -100,7 +109,6 @@ static void test_tcp_payloads(void **state)
 	int ls, other_ls, port, other_port, cli, srv, other_cli, other_srv, fd;
 	__u64 st[AISEC_STAT_MAX];
 
-	(void)state;
 	tu_require_root();
 	memset(&s, 0, sizeof(s));
 	ls = listener(&port);
@@ -237,19 +245,69 @@ static void test_tcp_payloads(void **state)
 	close(other_ls);
 }
 
+/* The kernel remembers each socket's class by its struct sock, checked
+ * against the inode number: a database connection closed and a plain one
+ * opened in its place (same fd, often the same freed sock memory) must not
+ * inherit the database's class, nor the other way round. */
+static void test_socket_reuse(void **state)
+{
+	static struct seen s;
+	struct loader_opts o = { .ringbuf_bytes = 1 << 20, .sql = true, .bpf_compat = use_compat(state) };
+	char err[512] = "", got[64];
+	int db_ls, other_ls, db_port, other_port;
+	struct loader *ld;
+
+	tu_require_root();
+	memset(&s, 0, sizeof(s));
+	db_ls = listener(&db_port);
+	other_ls = listener(&other_port);
+	o.db_ports[0].port = (__u16)db_port;
+	o.db_ports[0].dialect = AISEC_DIALECT_POSTGRES;
+	o.n_db_ports = 1;
+	ld = loader__open(&o, on_record, &s, err, sizeof(err));
+	if (!ld)
+		fail_msg("loader__open: %s", err);
+	assert_int_equal(loader__watch(ld, (__u32)getpid()), 0);
+	for (int i = 0; i < 20; i++) {
+		int other_first = i % 2, fds[2], srv[2];
+
+		for (int k = 0; k < 2; k++) {
+			bool db = k != other_first;
+
+			fds[k] = connect_tcp(db ? db_port : other_port);
+			srv[k] = accept4(db ? db_ls : other_ls, NULL, NULL, SOCK_CLOEXEC);
+			assert_int_equal(write(fds[k], db ? "db" : "no", 2), 2);
+			assert_int_equal(read(srv[k], got, sizeof(got)), 2);
+			close(fds[k]);
+			close(srv[k]);
+		}
+	}
+	assert_int_equal(loader__unwatch(ld, (__u32)getpid()), 0);
+	assert_true(loader__poll(ld, 50) >= 0);
+	assert_int_equal(s.n, 20);
+	for (int i = 0; i < s.n; i++) {
+		assert_int_equal(s.r[i].hdr.port, db_port);
+		assert_memory_equal(s.r[i].data, "db", 2);
+		if (i)
+			assert_true(s.r[i].hdr.sock_ino != s.r[i - 1].hdr.sock_ino);
+	}
+	loader__free(ld);
+	close(db_ls);
+	close(other_ls);
+}
+
 /* Unix sockets: a path the agent has not ruled on comes with dialect UNKNOWN
  * and the path; once ruled out (NONE) its payloads stop; a path ruled a
  * database comes with that dialect. */
 static void test_unix_verdicts(void **state)
 {
 	static struct seen s;
-	struct loader_opts o = { .ringbuf_bytes = 1 << 20, .sql = true };
+	struct loader_opts o = { .ringbuf_bytes = 1 << 20, .sql = true, .bpf_compat = use_compat(state) };
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	char err[512] = "", *dir, path[108], got[64];
 	struct loader *ld;
 	int ls, cli, srv;
 
-	(void)state;
 	tu_require_root();
 	memset(&s, 0, sizeof(s));
 	dir = tu_tmpdir();
@@ -303,8 +361,12 @@ static void test_unix_verdicts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp_payloads),
-		cmocka_unit_test(test_unix_verdicts),
+		cmocka_unit_test_prestate(test_tcp_payloads, NULL),
+		{ "test_tcp_payloads_compat", test_tcp_payloads, NULL, NULL, (void *)1 },
+		cmocka_unit_test_prestate(test_socket_reuse, NULL),
+		{ "test_socket_reuse_compat", test_socket_reuse, NULL, NULL, (void *)1 },
+		cmocka_unit_test_prestate(test_unix_verdicts, NULL),
+		{ "test_unix_verdicts_compat", test_unix_verdicts, NULL, NULL, (void *)1 },
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
