@@ -13,7 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "aisec.skel.h"
@@ -164,20 +163,6 @@ static bool tracepoint_missing(const struct bpf_program *prog)
 		return false;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", sec + 3);
 	return access(path, F_OK) != 0;
-}
-
-/* Whether the kernel has the bpf_rdonly_cast kfunc (6.2+), which the fast
- * SQL handlers use: looked up in the kernel's BTF. */
-static bool kernel_has_rdonly_cast(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool has;
-
-	if (!vmlinux)
-		return false;
-	has = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
-	btf__free(vmlinux);
-	return has;
 }
 
 /* The dispatcher's target for hook h: the fast handler, or its _compat twin
@@ -372,7 +357,7 @@ struct loader *loader__open(const struct loader_opts *opts, loader_record_fn fn,
 	bpf_map__set_max_entries(ld->skel->maps.payload_scratch, (__u32)ld->ncpus);
 	/* The dispatcher pays off when read and write are hooked (SQL capture). */
 	choose_syscall_hooks(ld->skel, opts && opts->sql, opts && opts->sql,
-			     !(opts && opts->bpf_compat) && kernel_has_rdonly_cast());
+			     !(opts && opts->bpf_compat) && probe__has_kfunc("bpf_rdonly_cast"));
 	ld->skel->rodata->select_mode = opts && opts->select;
 	if (!ld->skel->rodata->select_mode)
 		disable_select(ld->skel);

@@ -134,6 +134,7 @@ struct probe_state {
 	char sched_hook[WHY_LEN];
 	char syscall_hook[WHY_LEN];	/* without SQL capture: a tracepoint per syscall */
 	char syscall_sql_hook[WHY_LEN]; /* with SQL capture: the sys_exit dispatcher */
+	bool sql_typed;                 /* bpf_rdonly_cast: SQL handlers read sockets with typed loads */
 };
 
 /* r0 = 0; exit: accepted by every program type probed here. */
@@ -241,6 +242,19 @@ int probe__ensure_tracefs(char *err, size_t errlen)
 bool probe__has_btf(void)
 {
 	return access(BTF_VMLINUX, R_OK) == 0;
+}
+
+/* See probe.h. */
+bool probe__has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!vmlinux)
+		return false;
+	has = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return has;
 }
 
 /* Reads the effective set; each out[i] for report_caps[i]. */
@@ -768,6 +782,7 @@ static void gather(struct probe_state *s)
 	check_btf_prog(btf, btf_err, BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, iter_targets, BTF_KIND_FUNC,
 		       &s->hooks[HOOK_ITER]);
 	check_ringbuf(&s->hooks[HOOK_RINGBUF]);
+	s->sql_typed = btf && btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 
 	btf__free(btf);
 	libbpf_set_print(old_print);
@@ -809,6 +824,9 @@ static void print_text(FILE *out, const struct probe_state *s)
 	fprintf(out, "hook set: sched events: %s; syscalls: %s\n", s->sched_hook, s->syscall_hook);
 	fprintf(out, "syscall hooks: with SQL capture (the default): %s; without: %s\n", s->syscall_sql_hook,
 		s->hooks[HOOK_TRACEPOINT].usable ? "one tracepoint per hooked syscall" : s->syscall_hook);
+	fprintf(out, "SQL capture socket reads: %s\n",
+		s->sql_typed ? "typed loads (bpf_rdonly_cast)"
+			     : "one probe read per field (no bpf_rdonly_cast kfunc: Linux before 6.2; slower, same records)");
 	fprintf(out, "optional speed-ups:");
 	for (i = HOOK_FENTRY; i <= HOOK_KPROBE; i++) {
 		if (s->hooks[i].usable) {
@@ -881,6 +899,7 @@ static cJSON *build_json(const struct probe_state *s)
 	JSON_TRY(cJSON_AddStringToObject(obj, "sched_events", s->sched_hook));
 	JSON_TRY(cJSON_AddStringToObject(obj, "syscalls", s->syscall_hook));
 	JSON_TRY(cJSON_AddStringToObject(obj, "syscalls_sql_capture", s->syscall_sql_hook));
+	JSON_TRY(cJSON_AddStringToObject(obj, "sql_socket_reads", s->sql_typed ? "typed" : "probe_read"));
 	JSON_TRY(cJSON_AddBoolToObject(obj, "default_usable", s->default_set_ok));
 	return root;
 nomem:

@@ -18,6 +18,10 @@ int probe__ensure_tracefs(char *err, size_t errlen);
 /* Kernel BTF readable at /sys/kernel/btf/vmlinux. */
 bool probe__has_btf(void);
 
+/* Whether the kernel's BTF has the kfunc name (e.g. "bpf_rdonly_cast",
+ * Linux 6.2+, which the fast SQL capture handlers use). */
+bool probe__has_kfunc(const char *name);
+
 /* Whether this process holds what loading and attaching need (CAP_BPF and
  * CAP_PERFMON, or CAP_SYS_ADMIN; plus CAP_SYS_RESOURCE on kernels that charge
  * locked memory for BPF maps). 0, or -EPERM with the missing capability named

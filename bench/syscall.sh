@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-syscall: ns per syscall for no agent, aisec-rt attached with the
 # process unwatched (with and without SQL capture), aisec-rt watching the
-# process, and the peers doing the same job in the same run: bpftrace
+# process (with and without SQL capture), and the peers doing the same job in the same run: bpftrace
 # recording every open and connect of the process to userspace, libbpf-tools
 # opensnoop -p and tcpconnect -p. Each peer is measured twice like aisec-rt:
 # filtering on another process (unwatched) and recording this one (watched).
@@ -164,6 +164,9 @@ baseline_after unwatched_sql
 run_watched watched --no-sql
 baseline_after watched
 echo "  aisec-rt watched: $AISEC_SEEN"
+run_watched watched_sql
+baseline_after watched_sql
+echo "  aisec-rt watched, SQL capture: $AISEC_SEEN"
 PEERS=()
 if [ -n "$OPENSNOOP" ]; then
 	# Its output is fully buffered in a file, like the agent's.
@@ -229,6 +232,7 @@ bench_table_head "ns per operation (median of $ROUNDS rounds; ratio = aisec-rt's
 row write unwatched unwatched -
 row write "unwatched, SQL capture" unwatched_sql -
 row write watched watched -
+row write "watched, SQL capture" watched_sql -
 row openat+close unwatched unwatched -
 row openat+close "unwatched, SQL capture" unwatched_sql -
 for p in "${PEERS[@]}"; do
@@ -237,6 +241,10 @@ done
 row openat+close watched watched -
 for p in "${PEERS[@]}"; do
 	case $p in opensnoop | bpftrace) row openat+close watched watched "$p" "${p}_w" ;; esac
+done
+row openat+close "watched, SQL capture" watched_sql -
+for p in "${PEERS[@]}"; do
+	case $p in opensnoop | bpftrace) row openat+close "watched, SQL capture" watched_sql "$p" "${p}_w" ;; esac
 done
 row connect+close unwatched unwatched -
 row connect+close "unwatched, SQL capture" unwatched_sql -
@@ -247,6 +255,7 @@ row connect+close watched watched -
 for p in "${PEERS[@]}"; do
 	case $p in tcpconnect | bpftrace) row connect+close watched watched "$p" "${p}_w" ;; esac
 done
+row connect+close "watched, SQL capture" watched_sql -
 echo
 echo "method: $N writes, $((N / 4)) opens, $((N / 40)) connects a round, $ROUNDS rounds, median; driver pinned to CPU $(bench_cpu_load),"
 echo "  aisec-rt and the peers to CPU $TOOL_CPU;"

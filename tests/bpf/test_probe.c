@@ -26,10 +26,21 @@
 #include <linux/magic.h>
 
 #include <cmocka.h>
+#include <bpf/btf.h>
 #include <cjson/cJSON.h>
 #include <sys/capability.h>
 
 #include "probe.h"
+
+/* Independently of the agent: is name a function in the kernel's BTF? */
+static bool kfunc_in_btf(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has = btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+
+	btf__free(btf);
+	return has;
+}
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -178,6 +189,12 @@ static void test_report_text(void **state)
 		assert_non_null(strstr(line, "not usable: not compiled in (CONFIG_KPROBES)"));
 
 	assert_non_null(strstr(text, "\nhook set: sched events: tp_btf; syscalls: tracepoints\n"));
+	assert_non_null(strstr(text, "\nsyscall hooks: with SQL capture (the default): tp_btf/sys_exit dispatcher; "
+				     "without: one tracepoint per hooked syscall\n"));
+	/* The kernel's BTF says which SQL handlers the agent loads. */
+	assert_non_null(strstr(text, kfunc_in_btf("bpf_rdonly_cast")
+					     ? "\nSQL capture socket reads: typed loads (bpf_rdonly_cast)\n"
+					     : "\nSQL capture socket reads: one probe read per field"));
 	assert_non_null(strstr(text, "\ndefault hook set: usable\n"));
 	free(text);
 }
@@ -259,6 +276,12 @@ static void test_report_json(void **state)
 	item = cJSON_GetObjectItemCaseSensitive(obj, "syscalls");
 	assert_true(cJSON_IsString(item));
 	assert_string_equal(item->valuestring, "tracepoints");
+	item = cJSON_GetObjectItemCaseSensitive(obj, "syscalls_sql_capture");
+	assert_true(cJSON_IsString(item));
+	assert_string_equal(item->valuestring, "tp_btf/sys_exit dispatcher");
+	item = cJSON_GetObjectItemCaseSensitive(obj, "sql_socket_reads");
+	assert_true(cJSON_IsString(item));
+	assert_string_equal(item->valuestring, kfunc_in_btf("bpf_rdonly_cast") ? "typed" : "probe_read");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "default_usable")));
 
 	free(plain);
