@@ -190,9 +190,8 @@ static __always_inline bool classify(struct aisec_payload *e, struct sock *sk)
 /* The struct sock behind socket fd of the current task, with typed loads
  * (kernels with bpf_rdonly_cast); *ino gets the socket's inode number. Only
  * the fd table slot needs a helper: its index is a run-time value. */
-static __always_inline struct sock *sock_from_fd_btf(long fd, __u64 *ino)
+static __always_inline struct sock *sock_from_fd_btf(struct task_struct *task, long fd, __u64 *ino)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file *f = NULL;
 	struct socket *sock;
@@ -242,6 +241,7 @@ static __always_inline bool peer_of(struct aisec_payload *e, struct sock *sk, __
 static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __u8 dir, const bool fast)
 {
 	struct syscall_args a;
+	struct task_struct *task;
 	struct aisec_payload *e;
 	__u32 cpu, size, n;
 	struct sock *sk;
@@ -251,7 +251,8 @@ static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __
 	if (ret <= 0)
 		return 0;
 	syscall_args(regs, &a);
-	sk = fast ? sock_from_fd_btf(a.a[0], &ino) : sock_from_fd(a.a[0], &ino);
+	task = bpf_get_current_task_btf();
+	sk = fast ? sock_from_fd_btf(task, a.a[0], &ino) : sock_from_fd(a.a[0], &ino);
 	if (!sk)
 		return 0;
 	cpu = bpf_get_smp_processor_id();
@@ -261,7 +262,7 @@ static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __
 	if (!peer_of(e, sk, ino))
 		return 0;
 
-	fill_hdr(&e->hdr, AISEC_EV_PAYLOAD, sys);
+	fill_hdr_task(&e->hdr, task, AISEC_EV_PAYLOAD, sys);
 	e->sock_ino = ino;
 	e->ret = ret;
 	e->fd = (__s32)a.a[0];

@@ -156,14 +156,14 @@ static __always_inline __u64 rb_flags_submit(__u64 size)
 	return rb_wake(unread > size ? unread - size : 0, unread);
 }
 
-/* Fill the common header for the current task. The task is a BTF pointer,
+/* Fill the common header for the current task (task: bpf_get_current_task_btf(),
+ * for a caller that has it already). The task is a BTF pointer,
  * so its fields are plain loads (the verifier makes them fault-safe) instead
  * of a helper call each: on CPUs with return-thunk mitigations (SRSO,
  * retbleed) every helper call and return costs tens of cycles, and this runs
  * for every record (docs/PERFORMANCE.md, "Where the time goes"). */
-static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
+static __always_inline void fill_hdr_task(struct aisec_hdr *h, struct task_struct *task, __u32 kind, __u16 sys)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	const __u64 *comm = (const __u64 *)task->comm;
 
 	h->ts_ns = bpf_ktime_get_boot_ns();
@@ -181,6 +181,11 @@ static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
 	/* comm is 16 bytes, NUL-padded by the kernel (__set_task_comm). */
 	__builtin_memcpy(h->comm, &comm[0], 8);
 	__builtin_memcpy(h->comm + 8, &comm[1], 8);
+}
+
+static __always_inline void fill_hdr(struct aisec_hdr *h, __u32 kind, __u16 sys)
+{
+	fill_hdr_task(h, bpf_get_current_task_btf(), kind, sys);
 }
 
 /* The first four arguments of the current syscall, read at sys_exit from
