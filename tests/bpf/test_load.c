@@ -1,7 +1,9 @@
 /*
  * BPF load and ring-buffer test: every program loads (a verifier rejection
- * fails here) and attaches; a watched thread's openat arrives as an exact
- * record; an unwatched one yields nothing; the drop counters read back.
+ * fails here) and attaches; a watched thread's openat and connect arrive as
+ * exact records, header included; an unwatched one yields nothing; the drop
+ * counters read back. Both ways into the syscall handlers: one tracepoint
+ * per syscall (--no-sql) and the sys_exit dispatcher (SQL capture).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 #include "events.h"
@@ -25,7 +30,10 @@ struct seen {
 	char path[256];
 	struct event ev;
 	__s64 ret;
-	__u32 pid, tid, flags;
+	__u32 pid, tid, flags, ppid, uid;
+	int connects;           /* connect records to connect_port */
+	__u16 connect_port;
+	__s64 connect_ret;
 };
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -43,22 +51,54 @@ static int on_record(void *ctx, const void *data, size_t size)
 		s->pid = s->ev.hdr->pid;
 		s->tid = s->ev.hdr->tid;
 		s->flags = (__u32)s->ev.raw.open->flags;
+		s->ppid = s->ev.hdr->ppid;
+		s->uid = s->ev.hdr->uid;
+	}
+	if (s->ev.kind == AISEC_EV_CONNECT && s->ev.raw.net->port == s->connect_port) {
+		s->connects++;
+		s->connect_ret = s->ev.raw.net->ret;
 	}
 	return 0;
 }
 
+/* A loopback port nothing listens on: bound, then closed. */
+static __u16 closed_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (void *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (void *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static int connect_to(__u16 port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (void *)&a, sizeof(a));
+	close(fd);
+	return rc;
+}
+
+/* state: NULL for the tracepoints (--no-sql), non-NULL for the dispatcher. */
 static void test_load_and_record(void **state)
 {
 	struct seen s = { 0 };
-	struct loader_opts o = { .ringbuf_bytes = 1 << 20 };
+	struct loader_opts o = { .ringbuf_bytes = 1 << 20, .sql = *state != NULL };
 	struct loader *ld;
 	__u64 st[AISEC_STAT_MAX];
 	__u32 pids[4];
 	char err[512] = "";
 	int fd;
 
-	(void)state;
 	tu_require_root();
+	s.connect_port = closed_port();
 	ld = loader__open(&o, on_record, &s, err, sizeof(err));
 	if (!ld)
 		fail_msg("loader__open: %s", err);
@@ -69,8 +109,10 @@ static void test_load_and_record(void **state)
 	/* Unwatched: the open leaves no record. */
 	fd = open(s.path, O_RDONLY | O_CLOEXEC);
 	assert_int_equal(fd, -1);
+	assert_int_equal(connect_to(s.connect_port), -1);
 	assert_true(loader__poll(ld, 50) >= 0);
 	assert_int_equal(s.opens, 0);
+	assert_int_equal(s.connects, 0);
 
 	/* Watched: exactly one record with the syscall's own result. */
 	assert_int_equal(loader__watch(ld, (__u32)getpid()), 0);
@@ -84,7 +126,13 @@ static void test_load_and_record(void **state)
 	assert_int_equal(s.pid, (__u32)getpid());
 	assert_int_equal(s.tid, (__u32)syscall(SYS_gettid));
 	assert_int_equal(s.flags, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(s.ppid, (__u32)getppid());
+	assert_int_equal(s.uid, (__u32)getuid());
 	assert_string_equal(s.ev.comm, "test_load");
+	assert_int_equal(connect_to(s.connect_port), -1);
+	assert_true(loader__poll(ld, 50) >= 0);
+	assert_int_equal(s.connects, 1);
+	assert_int_equal(s.connect_ret, -ECONNREFUSED);
 
 	/* Unwatched again: nothing more. */
 	assert_int_equal(loader__unwatch(ld, (__u32)getpid()), 0);
@@ -116,7 +164,8 @@ static void test_bad_ringbuf_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_and_record),
+		{ "test_load_and_record_tracepoints", test_load_and_record, NULL, NULL, NULL },
+		{ "test_load_and_record_dispatcher", test_load_and_record, NULL, NULL, (void *)1 },
 		cmocka_unit_test(test_bad_ringbuf_size),
 	};
 
