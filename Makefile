@@ -61,7 +61,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_HELPER_OBJS)
-.PHONY: all deps vmlinux tests-build check test bench bench-deps bench-syscall bench-ringbuf bench-sql bench-e2e test-unit test-integration test-asan fuzz demo install clean format
+.PHONY: all deps vmlinux tests-build check test bench bench-deps bench-syscall bench-ringbuf bench-sql bench-e2e bench-fmt test-unit test-integration test-asan fuzz demo install clean format
 
 all: $(OUTPUT)/aisec-rt
 
@@ -233,6 +233,17 @@ $(OUTPUT)/bench/httpload: bench/httpload.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -pthread $< $(LDFLAGS) -pthread -o $@
+
+# The cost of formatting one event as a JSON line (format__json), without the kernel: a microbenchmark
+# for the output path, a few seconds long and not a part of make bench. BENCH_FMT_ARGS are passed on
+# (-n EVENTS, -r ROUNDS; -d FILE writes a varied set of lines to compare two builds byte for byte).
+$(OUTPUT)/bench/fmt: bench/fmt.c $(OUTPUT)/libaisec.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(OUTPUT)/libaisec.a $(LDFLAGS) $(LDLIBS) -o $@
+
+bench-fmt: $(OUTPUT)/bench/fmt
+	$(Q)$(OUTPUT)/bench/fmt $(BENCH_FMT_ARGS)
 
 format:
 	clang-format -i agent/*.c agent/*.h bpf/*.bpf.c bpf/lib/*.h include/aisec/*.h tests/*/*.c

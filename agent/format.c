@@ -14,7 +14,57 @@
 #include "netfmt.h"
 #include "sqllex.h"
 
-void format__rfc3339(char *buf, size_t len, __u64 wall_ns)
+/* "YYYY-MM-DDTHH:MM:SS": 19 bytes for every time a __u64 of ns can hold
+ * (years 1970 to 2554). */
+#define RFC3339_SECS_LEN 19
+/* The whole text: seconds, '.', 9 digits, 'Z'. */
+#define RFC3339_LEN (RFC3339_SECS_LEN + 11)
+
+/*
+ * The seconds part of the last two distinct seconds this thread formatted.
+ * Events come nearly in time order, so it changes about once a second, and
+ * gmtime_r with strftime for every event cost more than the rest of the
+ * time field; two entries so that events alternating across a second
+ * boundary (or an evidence record's time between its event's) still hit.
+ * Per thread, so format__rfc3339 needs no lock and no caller state (the
+ * format_ctx callers pass is const). An entry is empty while its text is "".
+ */
+struct rfc3339_cache {
+	__u64 secs[2];
+	char text[2][RFC3339_SECS_LEN + 1];
+	unsigned last; /* the entry used last; a miss fills the other */
+};
+
+static _Thread_local struct rfc3339_cache rfc3339_cache;
+
+/* The seconds part for secs, from the cache or made and cached. */
+static const char *rfc3339_secs(__u64 secs)
+{
+	struct rfc3339_cache *c = &rfc3339_cache;
+	time_t t = (time_t)secs;
+	struct tm tm;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		if (c->text[i][0] && c->secs[i] == secs) {
+			c->last = i;
+			return c->text[i];
+		}
+	}
+	i = !c->last;
+	gmtime_r(&t, &tm);
+	if (strftime(c->text[i], sizeof(c->text[i]), "%Y-%m-%dT%H:%M:%S", &tm) != RFC3339_SECS_LEN) {
+		/* Cannot happen for a __u64 of ns; not cached if it does. */
+		c->text[i][0] = '\0';
+		return NULL;
+	}
+	c->secs[i] = secs;
+	c->last = i;
+	return c->text[i];
+}
+
+/* The whole text made from scratch; as snprintf cuts it when len is short. */
+static void rfc3339_uncached(char *buf, size_t len, __u64 wall_ns)
 {
 	time_t secs = (time_t)(wall_ns / 1000000000ull);
 	struct tm tm;
@@ -23,6 +73,25 @@ void format__rfc3339(char *buf, size_t len, __u64 wall_ns)
 	gmtime_r(&secs, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(wall_ns % 1000000000ull));
+}
+
+void format__rfc3339(char *buf, size_t len, __u64 wall_ns)
+{
+	const char *secs = len > RFC3339_LEN ? rfc3339_secs(wall_ns / 1000000000ull) : NULL;
+	unsigned ns = (unsigned)(wall_ns % 1000000000ull);
+
+	if (!secs) {
+		rfc3339_uncached(buf, len, wall_ns);
+		return;
+	}
+	memcpy(buf, secs, RFC3339_SECS_LEN);
+	buf[RFC3339_SECS_LEN] = '.';
+	for (size_t i = RFC3339_LEN - 2; i > RFC3339_SECS_LEN; i--) {
+		buf[i] = (char)('0' + ns % 10);
+		ns /= 10;
+	}
+	buf[RFC3339_LEN - 1] = 'Z';
+	buf[RFC3339_LEN] = '\0';
 }
 
 const char *format__errno_name(__s64 ret)
@@ -39,6 +108,34 @@ const char *format__errno_name(__s64 ret)
 	return name ? name : "E?";
 }
 
+/* Append s at buf + n (the caller made room); returns the new length. */
+static size_t append_str(char *buf, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+
+	memcpy(buf + n, s, l);
+	return n + l;
+}
+
+/* Append v in base 8 or 16 (lowercase), zero-padded to at least min digits
+ * as "%0*llo" / "%0*llx" would, at buf + n (room for 22 digits); returns the
+ * new length. */
+static size_t append_digits(char *buf, size_t n, __u64 v, unsigned base, size_t min)
+{
+	char tmp[24];
+	size_t k = 0;
+
+	do {
+		tmp[k++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (k < min)
+		tmp[k++] = '0';
+	while (k)
+		buf[n++] = tmp[--k];
+	return n;
+}
+
 void format__open_flags(char *buf, size_t len, __u64 flags)
 {
 	static const struct {
@@ -53,22 +150,33 @@ void format__open_flags(char *buf, size_t len, __u64 flags)
 		{ O_PATH, "O_PATH" },
 	};
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	/* The longest text, every name and unknown bits, is 184 bytes. */
+	char full[256];
 	size_t n;
 	__u64 rest;
 
 	if (len == 0)
 		return;
-	n = (size_t)snprintf(buf, len, "%s", acc[flags & O_ACCMODE]);
+	/* Built whole without printf (it runs for every open event), then cut
+	 * to the buffer as snprintf would: the first len - 1 bytes. */
+	n = append_str(full, 0, acc[flags & O_ACCMODE]);
 	rest = flags & ~(__u64)O_ACCMODE;
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]) && n < len; i++) {
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		/* O_SYNC contains O_DSYNC and O_TMPFILE contains O_DIRECTORY: match whole. */
 		if ((rest & bits[i].bit) == bits[i].bit) {
-			n += (size_t)snprintf(buf + n, len - n, "|%s", bits[i].name);
+			full[n++] = '|';
+			n = append_str(full, n, bits[i].name);
 			rest &= ~bits[i].bit;
 		}
 	}
-	if (rest && n < len)
-		snprintf(buf + n, len - n, "|0x%llx", (unsigned long long)rest);
+	if (rest) {
+		n = append_str(full, n, "|0x");
+		n = append_digits(full, n, rest, 16, 1);
+	}
+	if (n > len - 1)
+		n = len - 1;
+	memcpy(buf, full, n);
+	buf[n] = '\0';
 }
 
 /* Bytes a shell word can hold unquoted. */
@@ -470,7 +578,7 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 		jsonw__int(&w, "dirfd", o->dirfd);
 		jsonw__str(&w, "flags", flags);
 		jsonw__uint(&w, "flags_raw", o->flags);
-		snprintf(mode, sizeof(mode), "%04llo", (unsigned long long)o->mode);
+		mode[append_digits(mode, 0, o->mode, 8, 4)] = '\0';
 		jsonw__str(&w, "mode", mode);
 		if (h->syscall == AISEC_SYS_OPENAT2)
 			jsonw__uint(&w, "resolve", o->resolve);

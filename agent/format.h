@@ -86,7 +86,10 @@ const char *format__errno_name(__s64 ret);
  * are not printable as \xNN inside $'...'. */
 void format__shell_words(struct strbuf *out, const char *const *argv, size_t argc);
 
-/* Wall-clock RFC 3339 UTC with nanoseconds: "2026-11-25T12:00:00.123456789Z". */
+/* Wall-clock RFC 3339 UTC with nanoseconds: "2026-11-25T12:00:00.123456789Z"
+ * (31 bytes with the NUL; a shorter buffer gets as much as fits, as with
+ * snprintf). Safe from any thread: the date and time of the last two
+ * seconds formatted are cached per thread. */
 void format__rfc3339(char *buf, size_t len, __u64 wall_ns);
 
 #endif /* AISEC_FORMAT_H */

@@ -1,5 +1,6 @@
 /*
- * strbuf: growable output buffer (doubling, NUL-terminated).
+ * strbuf: growable output buffer (doubling, NUL-terminated). The appends
+ * that fit are inline in strbuf.h; what needs memory comes here.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,23 +48,13 @@ void strbuf__free(struct strbuf *sb)
 	sb->oom = false;
 }
 
-void strbuf__append(struct strbuf *sb, const char *s, size_t n)
+void strbuf__append_grow(struct strbuf *sb, const char *s, size_t n)
 {
 	if (!grow(sb, n))
 		return;
 	memcpy(sb->data + sb->len, s, n);
 	sb->len += n;
 	sb->data[sb->len] = '\0';
-}
-
-void strbuf__puts(struct strbuf *sb, const char *s)
-{
-	strbuf__append(sb, s, strlen(s));
-}
-
-void strbuf__putc(struct strbuf *sb, char c)
-{
-	strbuf__append(sb, &c, 1);
 }
 
 void strbuf__printf(struct strbuf *sb, const char *fmt, ...)

@@ -3,9 +3,10 @@
  * line for every event kind, built from records decoded by events__decode
  * exactly as the agent does, with no process, with a filled-in process, and
  * with ancestors from a process cache; plus the helpers (open flags, errno
- * names, shell quoting, RFC 3339 time). JSON lines are parsed with cJSON and
- * every documented field is compared with its exact value; text lines are
- * compared whole. Text times are local: main() sets TZ=UTC.
+ * names, shell quoting, RFC 3339 time, whose per-thread cache of the seconds
+ * is checked against the uncached reference). JSON lines are parsed with
+ * cJSON and every documented field is compared with its exact value; text
+ * lines are compared whole. Text times are local: main() sets TZ=UTC.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1226,6 +1228,142 @@ static void test_rfc3339(void **state)
 	}
 }
 
+/* format__rfc3339 as it was written before the seconds were cached: the
+ * reference the cached one must match byte for byte, at every buffer size. */
+static void reference_rfc3339(char *buf, size_t len, __u64 wall_ns)
+{
+	time_t secs = (time_t)(wall_ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(wall_ns % 1000000000ull));
+}
+
+static void expect_rfc3339(__u64 ns)
+{
+	char got[48], want[48];
+
+	format__rfc3339(got, sizeof(got), ns);
+	reference_rfc3339(want, sizeof(want), ns);
+	if (strcmp(got, want) != 0)
+		fail_msg("%llu ns: %s, want %s", (unsigned long long)ns, got, want);
+}
+
+/* The seconds part is cached per thread (two seconds at a time): sequences
+ * that hit, miss and evict must all read as if nothing were cached. */
+static void test_rfc3339_cache(void **state)
+{
+	const __u64 s = 1764071999ull * 1000000000ull; /* 2025-11-25T11:59:59Z */
+	const __u64 a = 1764072000123456789ull, b = 4102444799999999999ull, c = 951782400000000001ull;
+
+	/* Across a second boundary, forwards and back. */
+	expect_rfc3339(s + 999999998);
+	expect_rfc3339(s + 999999999);
+	expect_rfc3339(s + 1000000000);
+	expect_rfc3339(s + 1000000001);
+	expect_rfc3339(s + 999999999);
+	expect_rfc3339(s + 2000000000);
+	/* Two times alternating: both stay cached. */
+	for (int i = 0; i < 6; i++) {
+		expect_rfc3339(a + (__u64)i);
+		expect_rfc3339(b - (__u64)i);
+	}
+	/* Three alternating: each miss evicts the entry used least recently. */
+	for (int i = 0; i < 6; i++) {
+		expect_rfc3339(a);
+		expect_rfc3339(b);
+		expect_rfc3339(c);
+		expect_rfc3339(c + 1);
+		expect_rfc3339(a + 999999999);
+	}
+	/* Second 0 (a zero-filled cache entry must not pass for it) and the last. */
+	expect_rfc3339(0);
+	expect_rfc3339(999999999);
+	expect_rfc3339(UINT64_MAX);
+	expect_rfc3339(0);
+	/* Every second of a day's worth of seconds in steps, each twice. */
+	for (__u64 t = s; t < s + 86400ull * 1000000000ull; t += 997ull * 1000000000ull + 123) {
+		expect_rfc3339(t);
+		expect_rfc3339(t + 1);
+	}
+	/* Buffers of every size, after and before the text is cached. */
+	for (size_t len = 1; len <= 40; len++) {
+		char *got = malloc(len), want[48];
+
+		assert_non_null(got);
+		reference_rfc3339(want, len, a);
+		format__rfc3339(got, len, a);
+		if (strcmp(got, want) != 0)
+			fail_msg("buffer of %zu: %s, want %s", len, got, want);
+		reference_rfc3339(want, len, c + 5000000000ull * len);
+		format__rfc3339(got, len, c + 5000000000ull * len);
+		if (strcmp(got, want) != 0)
+			fail_msg("buffer of %zu (uncached): %s, want %s", len, got, want);
+		free(got);
+	}
+}
+
+/* Each thread times of its own second, interleaved with the others: a cache
+ * shared by mistake would hand one thread another's text. */
+static void *rfc3339_thread(void *arg)
+{
+	__u64 base = *(const __u64 *)arg;
+	char got[48], want[48];
+
+	for (int i = 0; i < 20000; i++) {
+		__u64 ns = base + (__u64)(i % 3) * 1000000000ull + (__u64)i;
+
+		format__rfc3339(got, sizeof(got), ns);
+		reference_rfc3339(want, sizeof(want), ns);
+		if (strcmp(got, want) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void test_rfc3339_threads(void **state)
+{
+	__u64 bases[4] = {1764072000000000000ull, 951782400000000000ull, 4102444700000000000ull, 0};
+	pthread_t t[4];
+	void *res;
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, rfc3339_thread, &bases[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &res), 0);
+		assert_null(res);
+	}
+}
+
+/* The JSON "time" of events on both sides of a second, in turn. */
+static void test_json_time_across_seconds(void **state)
+{
+	static const struct {
+		__s64 boot_to_wall;
+		const char *want;
+	} cases[] = {
+	    {BOOT_TO_WALL, TIME_JSON},
+	    {BOOT_TO_WALL - 123456790, "2025-11-25T11:59:59.999999999Z"},
+	    {BOOT_TO_WALL + 876543211, "2025-11-25T12:00:01.000000000Z"},
+	    {BOOT_TO_WALL, TIME_JSON},
+	    {BOOT_TO_WALL - 123456790, "2025-11-25T11:59:59.999999999Z"},
+	};
+	struct format_ctx fc = plain_ctx;
+	struct event *ev = ev_fork(1);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *root;
+
+		fc.boot_to_wall_ns = cases[i].boot_to_wall;
+		root = json_of(&fc, &(struct enriched){.ev = ev});
+		expect_str(root, "time", cases[i].want);
+		cJSON_Delete(root);
+	}
+	event_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1254,6 +1392,9 @@ int main(void)
 	    cmocka_unit_test(test_errno_name),
 	    cmocka_unit_test(test_shell_words),
 	    cmocka_unit_test(test_rfc3339),
+	    cmocka_unit_test(test_rfc3339_cache),
+	    cmocka_unit_test(test_rfc3339_threads),
+	    cmocka_unit_test(test_json_time_across_seconds),
 	};
 
 	/* Text lines show local time. */

@@ -5,7 +5,10 @@
  * Every document is checked twice: against its exact expected text, and by
  * parsing it with cJSON and comparing the values that come back. A strict
  * checker also confirms every output is well-formed UTF-8 with no raw control
- * bytes, which cJSON alone does not enforce.
+ * bytes, which cJSON alone does not enforce. The fast paths (eight bytes
+ * tested at a time, plain keys copied whole, integers without printf) are
+ * compared byte for byte with plain references: a byte-at-a-time escaper and
+ * snprintf.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +292,272 @@ static void test_escape_random(void **state)
 	strbuf__free(&want);
 }
 
+/* The escaper's output byte by byte, written the simplest way: what
+ * jsonw__escape must produce exactly, whatever shortcuts it takes. */
+static void reference_escape(const unsigned char *in, size_t n, struct strbuf *out)
+{
+	strbuf__putc(out, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = in[i];
+		size_t l;
+
+		if (c == '"' || c == '\\') {
+			strbuf__putc(out, '\\');
+			strbuf__putc(out, (char)c);
+		} else if (c == '\n') {
+			strbuf__puts(out, "\\n");
+		} else if (c == '\t') {
+			strbuf__puts(out, "\\t");
+		} else if (c == '\r') {
+			strbuf__puts(out, "\\r");
+		} else if (c < 0x20) {
+			strbuf__printf(out, "\\u%04x", c);
+		} else if (c < 0x80) {
+			strbuf__putc(out, (char)c);
+		} else if ((l = wellformed(in + i, n - i)) > 0) {
+			strbuf__append(out, (const char *)in + i, l);
+			i += l;
+			continue;
+		} else {
+			strbuf__puts(out, "\\ufffd");
+		}
+		i++;
+	}
+	strbuf__putc(out, '"');
+}
+
+/* jsonw__escape of n bytes from an exactly-sized copy (so a read past the
+ * end shows under ASan) equals the reference. */
+static void expect_escape_as_reference(const unsigned char *in, size_t n, const char *what)
+{
+	struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+	char *copy = malloc(n ? n : 1);
+
+	assert_non_null(copy);
+	memcpy(copy, in, n);
+	jsonw__escape(&got, copy, n);
+	reference_escape(in, n, &want);
+	assert_false(got.oom);
+	if (got.len != want.len || memcmp(got.data, want.data, want.len) != 0)
+		fail_msg("%s (%zu bytes): escaped to %s, want %s", what, n, got.data, want.data);
+	assert_int_equal(got.data[got.len], '\0');
+	free(copy);
+	strbuf__free(&got);
+	strbuf__free(&want);
+}
+
+/* One byte (or sequence) that needs care, at every position of plain runs of
+ * every length up to 40: before, inside and after each 8-byte word. */
+static void test_escape_word_boundaries(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} odd[] = {
+	    {"\0", 1},
+	    {"\x01", 1},
+	    {"\n", 1},
+	    {"\x1f", 1},
+	    {"\"", 1},
+	    {"\\", 1},
+	    {" ", 1},
+	    {"\x7f", 1},
+	    {"\x80", 1},
+	    {"\xff", 1},
+	    {"\xc3\xa9", 2},
+	    {"\xe2\x82\xac", 3},
+	    {"\xe2\x82", 2},
+	    {"\xf0\x9f\x98\x80", 4},
+	    {"\xed\xa0\x80", 3},
+	};
+	unsigned char in[48];
+
+	for (size_t len = 0; len <= 40; len++) {
+		memset(in, 'a', sizeof(in));
+		expect_escape_as_reference(in, len, "plain");
+		for (size_t o = 0; o < sizeof(odd) / sizeof(odd[0]); o++) {
+			for (size_t pos = 0; pos + odd[o].len <= len; pos++) {
+				memset(in, 'a', sizeof(in));
+				memcpy(in + pos, odd[o].bytes, odd[o].len);
+				expect_escape_as_reference(in, len, "one odd sequence");
+				/* A second one at the end: two runs to flush. */
+				if (len >= 1 && pos + odd[o].len < len) {
+					in[len - 1] = '"';
+					expect_escape_as_reference(in, len, "two odd sequences");
+				}
+			}
+		}
+	}
+	/* Every byte value, at each place of a 17-byte run. */
+	for (unsigned b = 0; b < 256; b++) {
+		for (size_t pos = 0; pos < 17; pos++) {
+			memset(in, 'z', sizeof(in));
+			in[pos] = (unsigned char)b;
+			expect_escape_as_reference(in, 17, "byte value");
+		}
+	}
+}
+
+/* Random bytes (NULs included) of up to 120 bytes: exactly the reference. */
+static void test_escape_random_exact(void **state)
+{
+	unsigned seed = 99;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		unsigned char in[120];
+		size_t n;
+		unsigned mode;
+
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % sizeof(in);
+		mode = (seed >> 8) % 3;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly plain ASCII, so runs are long; or any byte at all. */
+			if (mode == 0 || (seed >> 16) % 16)
+				in[i] = (unsigned char)(0x20 + (seed >> 17) % 0x60);
+			else
+				in[i] = (unsigned char)(seed >> 20);
+		}
+		expect_escape_as_reference(in, n, "random");
+	}
+}
+
+/* A key and value written into a buffer with exactly `room` bytes free (NUL
+ * included) after "{" or after a first member: the plain-key shortcut must
+ * write what the escaper writes, at every size it does and does not fit. */
+static void test_key_at_capacity(void **state)
+{
+	/* Plain keys of every length modulo 4, odd bytes at every position modulo 4. */
+	static const char *const keys[] = {"pid",	  "",
+					   "a",		  "ab",
+					   "abcd",	  "abcdef",
+					   "ab\ncd",	  "tab\tkey",
+					   "del\x7f",	  "caf\xc3\xa9",
+					   "bad\xff",	  "q\"",
+					   "back\\slash", "a_rather_long_key_name_for_a_field_0123"};
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		size_t n = strlen(keys[k]);
+		struct strbuf lit = STRBUF_INIT;
+
+		jsonw__escape(&lit, keys[k], n);
+		for (int second = 0; second < 2; second++) {
+			for (size_t room = 1; room < n + 12; room++) {
+				struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+				struct jsonw w;
+
+				strbuf__putc(&sb, '>');
+				/* The writer's output starts here: '{', then maybe "x":1. */
+				while (sb.len < sb.cap - room - (second ? 6 : 1))
+					strbuf__putc(&sb, '.');
+				strbuf__append(&want, sb.data, sb.len);
+				jsonw__init(&w, &sb);
+				jsonw__obj_open(&w, NULL);
+				strbuf__putc(&want, '{');
+				if (second) {
+					jsonw__int(&w, "x", 1);
+					strbuf__puts(&want, "\"x\":1,");
+				}
+				assert_int_equal(sb.cap - sb.len, room);
+				jsonw__int(&w, keys[k], 7);
+				jsonw__obj_close(&w);
+				strbuf__append(&want, lit.data, lit.len);
+				strbuf__puts(&want, ":7}");
+				assert_false(sb.oom);
+				if (sb.len != want.len || memcmp(sb.data, want.data, want.len) != 0)
+					fail_msg("key %zu, room %zu: %s, want %s", k, room, sb.data, want.data);
+				assert_int_equal(sb.data[sb.len], '\0');
+				strbuf__free(&sb);
+				strbuf__free(&want);
+			}
+		}
+		strbuf__free(&lit);
+	}
+}
+
+/* One integer as the whole document "[v]", compared with snprintf. */
+static void expect_int(int64_t v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	char want[32];
+
+	snprintf(want, sizeof(want), "[%" PRId64 "]", v);
+	jsonw__init(&w, &sb);
+	jsonw__arr_open(&w, NULL);
+	jsonw__int(&w, NULL, v);
+	jsonw__arr_close(&w);
+	if (strcmp(sb.data, want) != 0)
+		fail_msg("int %" PRId64 ": %s", v, sb.data);
+	assert_int_equal(sb.len, strlen(want));
+	strbuf__free(&sb);
+}
+
+static void expect_uint(uint64_t v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	char want[32];
+
+	snprintf(want, sizeof(want), "[%" PRIu64 "]", v);
+	jsonw__init(&w, &sb);
+	jsonw__arr_open(&w, NULL);
+	jsonw__uint(&w, NULL, v);
+	jsonw__arr_close(&w);
+	if (strcmp(sb.data, want) != 0)
+		fail_msg("uint %" PRIu64 ": %s", v, sb.data);
+	assert_int_equal(sb.len, strlen(want));
+	strbuf__free(&sb);
+}
+
+/* Every number of digits: each power of ten, one less and one more, both
+ * signs; the limits; then random values of every magnitude. */
+static void test_integer_digits(void **state)
+{
+	static const uint64_t edges[] = {0,
+					 1,
+					 9,
+					 10,
+					 99,
+					 100,
+					 UINT32_MAX,
+					 (uint64_t)UINT32_MAX + 1,
+					 INT64_MAX,
+					 (uint64_t)INT64_MAX + 1,
+					 UINT64_MAX - 1,
+					 UINT64_MAX};
+	static const int64_t sedges[] = {
+	    0, 1, -1, 9, -9, 10, -10, INT32_MIN, INT32_MAX, INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1};
+	uint64_t p = 1, x = 0x9e3779b97f4a7c15ull;
+
+	for (int d = 0; d < 20; d++) {
+		expect_uint(p - 1);
+		expect_uint(p);
+		expect_uint(p + 1);
+		if (p <= (uint64_t)INT64_MAX) {
+			expect_int((int64_t)p);
+			expect_int((int64_t)p - 1);
+			expect_int(-(int64_t)p);
+			expect_int(-(int64_t)p + 1);
+			expect_int(-(int64_t)p - 1);
+		}
+		if (d < 19)
+			p *= 10;
+	}
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		expect_uint(edges[i]);
+	for (size_t i = 0; i < sizeof(sedges) / sizeof(sedges[0]); i++)
+		expect_int(sedges[i]);
+	for (int i = 0; i < 20000; i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		expect_uint((x * 2685821657736338717ull) >> (i % 64));
+		expect_int((int64_t)(x * 2685821657736338717ull) >> (i % 64));
+	}
+}
+
 /* ---- documents ---- */
 
 static void test_nested(void **state)
@@ -471,10 +741,18 @@ static void test_deep_nesting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape_table), cmocka_unit_test(test_escape_random),
-	    cmocka_unit_test(test_nested),	 cmocka_unit_test(test_top_level_array_and_nul),
-	    cmocka_unit_test(test_keys_escaped), cmocka_unit_test(test_integers),
-	    cmocka_unit_test(test_appends),	 cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_escape_table),
+	    cmocka_unit_test(test_escape_random),
+	    cmocka_unit_test(test_nested),
+	    cmocka_unit_test(test_top_level_array_and_nul),
+	    cmocka_unit_test(test_keys_escaped),
+	    cmocka_unit_test(test_integers),
+	    cmocka_unit_test(test_appends),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_escape_word_boundaries),
+	    cmocka_unit_test(test_escape_random_exact),
+	    cmocka_unit_test(test_key_at_capacity),
+	    cmocka_unit_test(test_integer_digits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
