@@ -38,6 +38,7 @@ TOOL_CPU=$(bench_cpu_agent)
 DRIVER=("$WORK/syscall" -n "$N" -r "$ROUNDS" -c "$(bench_cpu_load)")
 OPENS=$((ROUNDS * (N / 4)))
 CONNECTS=$((ROUNDS * (N / 40)))
+QUERIES=$((ROUNDS * (N / 10)))
 
 # The bpftrace peer: what aisec-rt records for an open (pid, comm, return,
 # path) and a connect (pid, comm, return, IPv4 address and port), one line to
@@ -98,6 +99,7 @@ run_watched() {
 	wait "$agent" 2>/dev/null || true
 	AISEC_SEEN="$(grep -c '/etc/hostname' "$WORK/events.txt" || true) of $OPENS opens"
 	AISEC_SEEN+=", $(grep -c '^[0-9:.]* *connect ' "$WORK/events.txt" || true) of $CONNECTS connects"
+	AISEC_SEEN+=", $(grep -c ' sql .*SELECT 1;' "$WORK/events.txt" || true) of $QUERIES queries"
 	AISEC_SEEN+=", $(sed -n 's/^aisec-rt: records dropped: \([0-9]*\).*/\1/p' "$WORK/agent.log") dropped"
 }
 
@@ -256,8 +258,15 @@ for p in "${PEERS[@]}"; do
 	case $p in tcpconnect | bpftrace) row connect+close watched watched "$p" "${p}_w" ;; esac
 done
 row connect+close "watched, SQL capture" watched_sql -
+# A database round trip over a unix socket (the driver's own "server" end):
+# not hooked without SQL capture; with it, the two calls on the client's
+# socket are recorded and the server end's two take the non-database path.
+row query+reply "unwatched, SQL capture" unwatched_sql -
+row query+reply "watched (--no-sql: not captured)" watched -
+row query+reply "watched, SQL capture (2 records)" watched_sql -
 echo
-echo "method: $N writes, $((N / 4)) opens, $((N / 40)) connects a round, $ROUNDS rounds, median; driver pinned to CPU $(bench_cpu_load),"
+echo "method: $N writes, $((N / 4)) opens, $((N / 40)) connects, $((N / 10)) query+reply a round, $ROUNDS rounds, median;"
+echo "  driver pinned to CPU $(bench_cpu_load),"
 echo "  aisec-rt and the peers to CPU $TOOL_CPU;"
 echo "  baseline = the lower of the no-agent runs just before and after the case (a peer's added ns is taken"
 echo "  against its own); aisec-rt watched and the peers' watched rows"
