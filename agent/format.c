@@ -1,10 +1,12 @@
 /*
  * format: text and JSON renderings of events (schema aisec.event.v1).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -468,21 +470,17 @@ static void json_k8s(struct jsonw *w, const struct pod_meta *pod)
 	jsonw__obj_close(w);
 }
 
-static void json_process(struct jsonw *w, const struct format_ctx *fc, const struct enriched *e)
+/* exe, cmdline, cwd: "" for a process the cache does not know. */
+static void json_files(struct jsonw *w, const struct proc_info *p)
 {
-	const struct aisec_hdr *h = e->ev->hdr;
-	const struct proc_info *p = e->proc;
-
-	jsonw__obj_open(w, "process");
-	jsonw__uint(w, "pid", h->pid);
-	jsonw__uint(w, "tid", h->tid);
-	jsonw__uint(w, "ppid", h->ppid);
-	jsonw__uint(w, "uid", h->uid);
-	jsonw__str(w, "comm", e->ev->comm);
 	jsonw__str(w, "exe", p ? p->exe : "");
 	jsonw__str(w, "cmdline", p ? p->cmdline : "");
 	jsonw__str(w, "cwd", p ? p->cwd : "");
-	jsonw__uint(w, "cgroup_id", h->cgroup_id);
+}
+
+/* cgroup and container. */
+static void json_cgroup(struct jsonw *w, const struct proc_info *p)
+{
 	jsonw__str(w, "cgroup", p ? p->cgroup : "");
 	if (p && p->container.runtime != CONTAINER_NONE) {
 		jsonw__obj_open(w, "container");
@@ -492,19 +490,169 @@ static void json_process(struct jsonw *w, const struct format_ctx *fc, const str
 	} else {
 		jsonw__null(w, "container");
 	}
-	if (e->service || e->pod)
-		json_k8s(w, e->pod);
+}
+
+/* The ancestors, each with what the cache has on it (procs may be NULL). */
+static void json_ancestry(struct jsonw *w, const struct proc_cache *procs, const __u32 *pids, size_t n)
+{
 	jsonw__arr_open(w, "ancestry");
-	for (size_t i = 0; i < e->nancestry; i++) {
-		const struct proc_info *a = fc->procs ? proc_cache__peek(fc->procs, e->ancestry[i]) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_info *a = procs ? proc_cache__peek(procs, pids[i]) : NULL;
 
 		jsonw__obj_open(w, NULL);
-		jsonw__uint(w, "pid", e->ancestry[i]);
+		jsonw__uint(w, "pid", pids[i]);
 		jsonw__str(w, "comm", a ? a->comm : "");
 		jsonw__str(w, "exe", a ? a->exe : "");
 		jsonw__obj_close(w);
 	}
 	jsonw__arr_close(w);
+}
+
+/* ---- the process fragment cache (see format.h) ---- */
+
+/* A power of two, so the slot of a pid is a mask. */
+#define FORMAT_CACHE_SLOTS 256
+
+struct fragment_slot {
+	const struct proc_cache *procs; /* what it was built against; NULL: empty */
+	__u64 generation;		/* procs' generation then */
+	__u32 pid;			/* the events' pid */
+	const struct proc_info *proc;	/* files and cgroup hold this entry's members; NULL: they hold nothing */
+	bool have_ancestry;		/* lineage holds the ancestry of the pids below */
+	size_t nancestry;
+	__u32 ancestry[PROC_ANCESTRY_MAX];
+	struct strbuf files;   /* "exe":...,"cmdline":...,"cwd":... */
+	struct strbuf cgroup;  /* "cgroup":...,"container":... */
+	struct strbuf lineage; /* "ancestry":[...] */
+};
+
+struct format_cache {
+	struct fragment_slot slots[FORMAT_CACHE_SLOTS];
+	__u64 renders;
+};
+
+struct format_cache *format_cache__new(void)
+{
+	struct format_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		errno = ENOMEM;
+	return c;
+}
+
+void format_cache__free(struct format_cache *cache)
+{
+	if (!cache)
+		return;
+	for (size_t i = 0; i < FORMAT_CACHE_SLOTS; i++) {
+		strbuf__free(&cache->slots[i].files);
+		strbuf__free(&cache->slots[i].cgroup);
+		strbuf__free(&cache->slots[i].lineage);
+	}
+	free(cache);
+}
+
+__u64 format_cache__renders(const struct format_cache *cache)
+{
+	return cache->renders;
+}
+
+/* The slot for an event of pid, emptied first when the process cache it was
+ * built against may have changed since; NULL when fc caches nothing. */
+static struct fragment_slot *slot_for(const struct format_ctx *fc, __u32 pid)
+{
+	struct fragment_slot *s;
+	__u64 gen;
+
+	if (!fc->cache || !fc->procs)
+		return NULL;
+	gen = proc_cache__generation(fc->procs);
+	s = &fc->cache->slots[pid & (FORMAT_CACHE_SLOTS - 1)];
+	if (s->procs != fc->procs || s->generation != gen || s->pid != pid) {
+		s->procs = fc->procs;
+		s->generation = gen;
+		s->pid = pid;
+		s->proc = NULL;
+		s->have_ancestry = false;
+	}
+	return s;
+}
+
+/* Whether s holds the files and cgroup members of p, rendering them when
+ * not yet. p is an entry of s->procs, unchanged since s->generation. */
+static bool proc_fragments(struct format_cache *c, struct fragment_slot *s, const struct proc_info *p)
+{
+	struct jsonw fw;
+
+	if (s->proc == p)
+		return true;
+	c->renders++;
+	strbuf__reset(&s->files);
+	jsonw__init(&fw, &s->files);
+	json_files(&fw, p);
+	strbuf__reset(&s->cgroup);
+	jsonw__init(&fw, &s->cgroup);
+	json_cgroup(&fw, p);
+	/* Out of memory: the text is cut short, so it is not kept. */
+	s->proc = s->files.oom || s->cgroup.oom ? NULL : p;
+	return s->proc != NULL;
+}
+
+/* Whether s holds the ancestry member of e, rendering it when not yet. */
+static bool ancestry_fragment(struct format_cache *c, struct fragment_slot *s, const struct enriched *e)
+{
+	struct jsonw fw;
+
+	if (e->nancestry > PROC_ANCESTRY_MAX)
+		return false;
+	if (s->have_ancestry && s->nancestry == e->nancestry &&
+	    !memcmp(s->ancestry, e->ancestry, e->nancestry * sizeof(e->ancestry[0])))
+		return true;
+	c->renders++;
+	strbuf__reset(&s->lineage);
+	jsonw__init(&fw, &s->lineage);
+	json_ancestry(&fw, s->procs, e->ancestry, e->nancestry);
+	s->nancestry = e->nancestry;
+	memcpy(s->ancestry, e->ancestry, e->nancestry * sizeof(e->ancestry[0]));
+	s->have_ancestry = !s->lineage.oom;
+	return s->have_ancestry;
+}
+
+/*
+ * The pid to comm members come with the event (the header); k8s comes from
+ * the pod, which the process cache does not hold: both are written every
+ * time. The rest is a function of the process cache alone and comes from
+ * fc->cache when it has it.
+ */
+static void json_process(struct jsonw *w, const struct format_ctx *fc, const struct enriched *e)
+{
+	const struct aisec_hdr *h = e->ev->hdr;
+	const struct proc_info *p = e->proc;
+	struct fragment_slot *s = slot_for(fc, h->pid);
+	/* An entry of fc->procs only: nothing tells when any other proc_info changes. */
+	bool have_proc = s && p && proc_cache__holds(fc->procs, p) && proc_fragments(fc->cache, s, p);
+
+	jsonw__obj_open(w, "process");
+	jsonw__uint(w, "pid", h->pid);
+	jsonw__uint(w, "tid", h->tid);
+	jsonw__uint(w, "ppid", h->ppid);
+	jsonw__uint(w, "uid", h->uid);
+	jsonw__str(w, "comm", e->ev->comm);
+	if (have_proc)
+		jsonw__members(w, s->files.data, s->files.len);
+	else
+		json_files(w, p);
+	jsonw__uint(w, "cgroup_id", h->cgroup_id);
+	if (have_proc)
+		jsonw__members(w, s->cgroup.data, s->cgroup.len);
+	else
+		json_cgroup(w, p);
+	if (e->service || e->pod)
+		json_k8s(w, e->pod);
+	if (s && ancestry_fragment(fc->cache, s, e))
+		jsonw__members(w, s->lineage.data, s->lineage.len);
+	else
+		json_ancestry(w, fc->procs, e->ancestry, e->nancestry);
 	jsonw__obj_close(w);
 }
 

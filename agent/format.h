@@ -25,8 +25,11 @@ enum sql_text_mode {
 	SQL_TEXT_NONE = 2,     /* no query text at all */
 };
 
+struct format_cache;
+
 struct format_ctx {
 	const struct proc_cache *procs; /* for ancestry entries; may be NULL */
+	struct format_cache *cache;     /* the process members already rendered; NULL: render every time */
 	enum sql_text_mode sql_text;
 	struct strbuf *scratch;         /* for redaction; required when sql_text is REDACTED */
 	const char *host;               /* this node's name */
@@ -51,6 +54,29 @@ void format__json(struct strbuf *out, const struct format_ctx *fc, const struct 
 
 /* Append one human-readable line and a newline. */
 void format__text(struct strbuf *out, const struct format_ctx *fc, const struct enriched *e);
+
+/*
+ * format_cache: the members of the "process" object that come from the
+ * process cache alone (exe, cmdline, cwd; cgroup, container; ancestry),
+ * rendered once per process and reused by format__json while the process
+ * cache's generation (proc_cache__generation) stays the same, so events
+ * between two forks or execs cost no escaping of those strings. The output
+ * is byte for byte what format__json writes without one. One slot per pid
+ * modulo its size; a slot is used only for the same pid, the same process
+ * cache at the same generation, the same proc_info (one of the cache's
+ * entries: any other is rendered every time) and, for the ancestry, the same
+ * ancestor pids. Owned by one thread, like the format_ctx that points to it.
+ */
+
+/* An empty cache. NULL and errno set on failure. */
+struct format_cache *format_cache__new(void);
+
+/* Free it. Accepts NULL. */
+void format_cache__free(struct format_cache *cache);
+
+/* How many times members were rendered into the cache rather than reused:
+ * exe to container count one, the ancestry one. For tests and benchmarks. */
+__u64 format_cache__renders(const struct format_cache *cache);
 
 #define FORMAT_EVIDENCE_SCHEMA "aisec.evidence.v1"
 

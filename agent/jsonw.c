@@ -325,3 +325,13 @@ void jsonw__raw(struct jsonw *w, const char *key, const char *json, size_t n)
 	prefix(w, key);
 	strbuf__append(w->out, json, n);
 }
+
+void jsonw__members(struct jsonw *w, const char *text, size_t n)
+{
+	if (!n)
+		return;
+	if (w->need_comma[w->depth])
+		strbuf__putc(w->out, ',');
+	w->need_comma[w->depth] = true;
+	strbuf__append(w->out, text, n);
+}

@@ -40,6 +40,14 @@ void jsonw__null(struct jsonw *w, const char *key);
 /* A value that is already JSON text (n bytes), written as is. */
 void jsonw__raw(struct jsonw *w, const char *key, const char *json, size_t n);
 
+/*
+ * Members that are already JSON text, n bytes of '"k":v,"k2":v2' (what the
+ * calls above write into a jsonw of their own at depth 0), added to the open
+ * object as if written here one by one: a comma first when a member came
+ * before. n == 0 writes nothing.
+ */
+void jsonw__members(struct jsonw *w, const char *text, size_t n);
+
 /* Append the JSON string literal for n bytes of s (quotes included). */
 void jsonw__escape(struct strbuf *out, const char *s, size_t n);
 

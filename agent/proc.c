@@ -14,6 +14,11 @@
  * A hit (proc_cache__get on a cached pid) is a hash, a short chain walk and
  * four link updates: no allocation, no I/O, no formatting.
  *
+ * The generation counts changes of content: every write to a proc_info goes
+ * through entry_for_write() and every change of which pid a slot holds
+ * through take_slot() or release_slot(), and those three are where it is
+ * incremented. LRU moves (touch) change nothing a reader sees and leave it.
+ *
  * Not thread-safe: the cache belongs to the one thread that consumes events.
  */
 #include <dirent.h>
@@ -66,6 +71,7 @@ struct proc_cache {
 	__u32 tail; /* least recently used */
 	__u32 free_head;
 	__u64 evictions;
+	__u64 generation;	  /* see proc_cache__generation */
 	struct proc_info scratch; /* a procfs read lands here before it is known to succeed */
 };
 
@@ -152,6 +158,14 @@ static void touch(struct proc_cache *c, __u32 i)
 	lru_push_front(c, i);
 }
 
+/* Slot i's proc_info, to be written: the one way to write an entry, so the
+ * generation moves with every write. */
+static struct proc_info *entry_for_write(struct proc_cache *c, __u32 i)
+{
+	c->generation++;
+	return &c->infos[i];
+}
+
 /* A slot for pid (which must not be cached), linked in as most recently used;
  * evicts the least recently used entry when full. The proc_info is not
  * initialised. */
@@ -159,6 +173,8 @@ static __u32 take_slot(struct proc_cache *c, __u32 pid)
 {
 	__u32 i;
 
+	/* A pid now has an entry, and an evicted one may have lost its own. */
+	c->generation++;
 	if (c->free_head != NIL) {
 		i = c->free_head;
 		c->free_head = c->nodes[i].next;
@@ -178,6 +194,7 @@ static __u32 take_slot(struct proc_cache *c, __u32 pid)
 
 static void release_slot(struct proc_cache *c, __u32 i)
 {
+	c->generation++;
 	hash_unlink(c, i);
 	lru_unlink(c, i);
 	c->nodes[i].next = c->free_head;
@@ -513,7 +530,7 @@ const struct proc_info *proc_cache__get(struct proc_cache *cache, __u32 pid)
 	if (load_procfs(cache->root, pid, &cache->scratch))
 		return NULL;
 	i = take_slot(cache, pid);
-	cache->infos[i] = cache->scratch;
+	*entry_for_write(cache, i) = cache->scratch;
 	return &cache->infos[i];
 }
 
@@ -540,7 +557,7 @@ void proc_cache__on_fork(struct proc_cache *cache, __u32 child, __u32 parent, __
 		i = take_slot(cache, child);
 	else
 		touch(cache, i);
-	ci = &cache->infos[i];
+	ci = entry_for_write(cache, i);
 	if (p)
 		*ci = *p;
 	else
@@ -622,13 +639,14 @@ void proc_cache__on_exec(struct proc_cache *cache, __u32 pid, __u32 ppid, __u32 
 	} else if (!load_procfs(cache->root, pid, &cache->scratch)) {
 		/* procfs gives the cwd (for a relative filename) and the cgroup. */
 		i = take_slot(cache, pid);
-		cache->infos[i] = cache->scratch;
+		*entry_for_write(cache, i) = cache->scratch;
 	} else {
 		i = take_slot(cache, pid);
-		memset(&cache->infos[i], 0, sizeof(cache->infos[i]));
-		cache->infos[i].pid = pid;
+		e = entry_for_write(cache, i);
+		memset(e, 0, sizeof(*e));
+		e->pid = pid;
 	}
-	e = &cache->infos[i];
+	e = entry_for_write(cache, i);
 	e->ppid = ppid;
 	e->uid = uid;
 	if (comm)
@@ -698,6 +716,20 @@ size_t proc_cache__size(const struct proc_cache *cache)
 __u64 proc_cache__evictions(const struct proc_cache *cache)
 {
 	return cache->evictions;
+}
+
+__u64 proc_cache__generation(const struct proc_cache *cache)
+{
+	return cache->generation;
+}
+
+bool proc_cache__holds(const struct proc_cache *cache, const struct proc_info *info)
+{
+	/* Compared as integers: relational operators on pointers into
+	 * different objects are undefined. */
+	uintptr_t off = (uintptr_t)info - (uintptr_t)cache->infos;
+
+	return off < (uintptr_t)cache->cap * sizeof(*cache->infos) && off % sizeof(*cache->infos) == 0;
 }
 
 /* ---- procfs scans ---- */

@@ -80,6 +80,21 @@ size_t proc_cache__ancestry(struct proc_cache *cache, __u32 pid, __u32 *pids, si
 size_t proc_cache__size(const struct proc_cache *cache);
 __u64 proc_cache__evictions(const struct proc_cache *cache);
 
+/*
+ * A number that changes whenever anything a reader can see changes: an
+ * entry's content, or which pid has an entry (a procfs load, fork, exec,
+ * exit, eviction or reuse of a slot). Lookups that find a cached entry
+ * (proc_cache__get hits, peek, ancestry over cached pids) leave it as it is.
+ * So while it stays the same, every entry pointer still holds the same
+ * content for the same pid, and every peek gives the same answer: what was
+ * computed from the cache can be kept until it changes. Never wraps (64 bits).
+ */
+__u64 proc_cache__generation(const struct proc_cache *cache);
+
+/* Whether info is one of cache's entries (a pointer get or peek returned),
+ * as opposed to a proc_info held anywhere else. */
+bool proc_cache__holds(const struct proc_cache *cache, const struct proc_info *info);
+
 /* Every live descendant of root (children, grandchildren, ...) found by
  * scanning procfs_root/<pid>/stat. *out is malloc'd (caller frees) and holds
  * *count pids, root itself not included. 0 or -errno. */

@@ -112,6 +112,7 @@ struct run {
 	struct run_cg *cg[CG_BUCKETS];
 	size_t ncg;
 	struct format_ctx fc;
+	struct format_cache *fcache;  /* fc's rendered process members */
 	struct strbuf line, evline, cause, scratch;
 	struct event ev;
 	bool have_ev;
@@ -1096,9 +1097,10 @@ int run__run(const struct run_opts *o)
 		return 2;
 	}
 	r.procs = proc_cache__new(r.procfs, r.cfg->proc_cache);
+	r.fcache = format_cache__new();
 	r.pidsvc = calloc(PID_SLOTS, 1);
 	r.cgp = cgpath__new(o->cgroup_root, 0);
-	if (!r.procs || !r.pidsvc) {
+	if (!r.procs || !r.fcache || !r.pidsvc) {
 		log_err("out of memory");
 		goto cleanup;
 	}
@@ -1123,6 +1125,7 @@ int run__run(const struct run_opts *o)
 	runinfo__agent_id(r.agent_id, sizeof(r.agent_id));
 	r.fc = (struct format_ctx){
 		.procs = r.procs,
+		.cache = r.fcache,
 		.sql_text = !r.cfg->sql_text || strcmp(r.cfg->sql_text, "redacted") == 0 ? SQL_TEXT_REDACTED
 			    : strcmp(r.cfg->sql_text, "none") == 0			 ? SQL_TEXT_NONE
 											 : SQL_TEXT_FULL,
@@ -1276,6 +1279,7 @@ cleanup:
 	cg_clear(&r);
 	cgpath__free(r.cgp);
 	proc_cache__free(r.procs);
+	format_cache__free(r.fcache);
 	free(r.pidsvc);
 	config__free(r.cfg);
 	strbuf__free(&r.line);

@@ -50,6 +50,7 @@ struct watch {
 	char agent_id[40];        /* random id of this run, in every evidence record */
 	__u64 evidence_seq;       /* sequence number of the last evidence record */
 	struct format_ctx fc;
+	struct format_cache *fcache; /* fc's rendered process members */
 	struct strbuf line;
 	struct event ev;          /* decoded record; large, so kept here */
 	bool have_ev;             /* ev is the record being handled (for sql events it completes) */
@@ -447,8 +448,14 @@ int watch__run(const struct watch_opts *opts)
 		goto cleanup;
 	}
 	memcpy(lo.db_ports, opts->db_ports, sizeof(lo.db_ports));
+	w.fcache = format_cache__new();
+	if (!w.fcache) {
+		log_err("out of memory");
+		goto cleanup;
+	}
 	w.fc = (struct format_ctx){
 		.procs = w.procs,
+		.cache = w.fcache,
 		.sql_text = opts->sql_text,
 		.scratch = &w.scratch,
 		.host = w.host,
@@ -573,6 +580,7 @@ cleanup:
 	sink_file__abort(w.out);
 	loader__free(w.ld);
 	proc_cache__free(w.procs);
+	format_cache__free(w.fcache);
 	strbuf__free(&w.line);
 	strbuf__free(&w.scratch);
 	strbuf__free(&w.evline);

@@ -4,21 +4,31 @@
  * without the kernel, the ring buffer or the disk: a microbenchmark of the
  * output path alone, for changes to strbuf, jsonw and format.
  *
- *   usage: fmt [-n EVENTS] [-r ROUNDS] [-d FILE]
+ *   usage: fmt [-u] [-n EVENTS] [-r ROUNDS] [-d FILE]
  *   -n EVENTS  events formatted per round and kind (default 50000)
  *   -r ROUNDS  rounds; the fastest round is reported (default 5), which
  *              keeps the number steady when other work shares the CPU
+ *   -u         format without a format_cache (every member rendered every
+ *              time), as before the agent had one
  *   -d FILE    no timing: write the JSON and text lines of a fixed set of
  *              varied events (every kind, bytes that need escaping, invalid
  *              UTF-8, extreme numbers, times alternating and crossing second
  *              boundaries) to FILE, so the output of two builds can be
- *              compared byte for byte (cmp)
+ *              compared byte for byte (cmp). Every JSON line is made twice
+ *              more with a format_cache (a first time and a reuse) and must
+ *              be the same bytes. Then, not written to FILE, the cache check:
+ *              events of a small set of processes (from a fake procfs, with
+ *              bytes that need escaping) go through enrich__event as in the
+ *              agent, forks, execs, exits, pid reuse and evictions among them,
+ *              and every line is made with and without a format_cache and
+ *              compared; exits 1 at the first difference.
  *
  * The timed events are what a SQL benchmark makes: an openat of a file and a
  * PostgreSQL query, from a process with exe, a 60-byte cmdline, cwd, a docker
- * cgroup and container, and 3 ancestors found in the process cache. The out
- * buffer is reset and reused per event as the agent does; times advance
- * 7919 ns an event, so the wall-clock second changes now and then.
+ * cgroup and container (an entry of the process cache, loaded from a fake
+ * procfs), and 3 ancestors found in the process cache. The out buffer is
+ * reset and reused per event as the agent does; times advance 7919 ns an
+ * event, so the wall-clock second changes now and then.
  * Prints one line: "fmt: open N ns/event, sql N ns/event, mixed N ns/event".
  */
 #include <errno.h>
@@ -27,10 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "enrich.h"
 #include "format.h"
 
 #define BOOT_TO_WALL (1764072000000000000ll - 5000000000ll)
@@ -45,8 +59,9 @@ struct fixture {
 	struct sql_query q;
 	struct sql_session s;
 	struct sql_event se;
-	struct proc_info proc;
+	const struct proc_info *proc;
 	struct proc_cache *procs;
+	struct format_cache *cache;
 	struct strbuf scratch;
 	struct format_ctx fc;
 	struct enriched open, sql;
@@ -75,27 +90,107 @@ static void hdr_fill(struct aisec_hdr *h, __u32 kind, __u16 sys, size_t size)
 	memcpy(h->comm, "python3", 8);
 }
 
-static int fixture_init(struct fixture *f)
+/* Write len bytes of data to dir/name. 0 or -errno. */
+static int write_file(const char *dir, const char *name, const void *data, size_t len)
 {
+	char path[PATH_MAX];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fwrite(data, 1, len, f) != len)
+		rc = -EIO;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* A fake procfs entry root/pid: stat, status, cmdline (argc NUL-terminated
+ * strings in argv), cgroup (one v2 line), exe and cwd links. 0 or -errno. */
+static int fake_proc(const char *root, __u32 pid, __u32 ppid, __u32 uid, const char *comm, const char *exe,
+		     const char *argv, size_t argv_len, const char *cwd, const char *cgroup)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], buf[512];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/%u", root, pid);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%u (%s) S %u %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123 1000 50\n", pid,
+		 comm, ppid, pid, pid);
+	rc = write_file(dir, "stat", buf, strlen(buf));
+	if (!rc) {
+		snprintf(buf, sizeof(buf), "Name:\t%s\nUid:\t%u\t%u\t%u\t%u\n", comm, uid, uid, uid, uid);
+		rc = write_file(dir, "status", buf, strlen(buf));
+	}
+	if (!rc)
+		rc = write_file(dir, "cmdline", argv, argv_len);
+	if (!rc) {
+		snprintf(buf, sizeof(buf), "0::%s\n", cgroup);
+		rc = write_file(dir, "cgroup", buf, strlen(buf));
+	}
+	for (int k = 0; k < 2 && !rc; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, k ? "cwd" : "exe");
+		if ((unlink(path) && errno != ENOENT) || symlink(k ? cwd : exe, path))
+			rc = -errno;
+	}
+	return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the tree at root. */
+static void rm_tree(const char *root)
+{
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int fixture_init(struct fixture *f, bool cached)
+{
+	static const char argv[] = "python3\0/srv/app/manage.py\0runserver\0000.0.0.0:8000\0--noreload";
 	static const char *const bash[] = {"bash"}, *const shim[] = {"containerd-shim-runc-v2", "-namespace", "moby"},
 				 *const init[] = {"/sbin/init"};
 	static const char path[] = "/srv/app/static/css/site.css";
 	size_t size = offsetof(struct aisec_open, path) + sizeof(path);
 	char dir[] = "/tmp/aisec-bench-fmt.XXXXXX";
 
+	int rc;
+
 	memset(f, 0, sizeof(*f));
-	/* An empty procfs root: the cache holds only what on_exec tells it. */
+	/* A procfs root with the one process the events come from: the cache
+	 * loads it as the agent would; the ancestors come from on_exec. */
 	if (!mkdtemp(dir))
 		return -errno;
 	f->procs = proc_cache__new(dir, 64);
-	if (!f->procs) {
+	f->cache = cached ? format_cache__new() : NULL;
+	if (!f->procs || (cached && !f->cache)) {
 		rmdir(dir);
 		return -ENOMEM;
 	}
 	proc_cache__on_exec(f->procs, 4000, 3000, 1000, "bash", "/usr/bin/bash", bash, 1);
 	proc_cache__on_exec(f->procs, 3000, 1, 0, "containerd-shim", "/usr/bin/containerd-shim-runc-v2", shim, 3);
 	proc_cache__on_exec(f->procs, 1, 0, 0, "systemd", "/sbin/init", init, 1);
-	rmdir(dir);
+	rc = fake_proc(dir, 4321, 4000, 1000, "python3", "/usr/bin/python3.11", argv, sizeof(argv), "/srv/app",
+		       "/system.slice/docker-" DOCKER_ID ".scope");
+	f->proc = rc ? NULL : proc_cache__get(f->procs, 4321);
+	rm_tree(dir);
+	if (rc)
+		return rc;
+	/* The process as the events show it (60 bytes of cmdline). */
+	if (!f->proc || strcmp(f->proc->exe, "/usr/bin/python3.11") ||
+	    strcmp(f->proc->cmdline, "python3 /srv/app/manage.py runserver 0.0.0.0:8000 --noreload") ||
+	    strcmp(f->proc->cwd, "/srv/app") || strcmp(f->proc->cgroup, "/system.slice/docker-" DOCKER_ID ".scope") ||
+	    f->proc->container.runtime != CONTAINER_DOCKER || strcmp(f->proc->container.id, DOCKER_ID))
+		return -EINVAL;
 
 	f->rec = calloc(1, sizeof(*f->rec));
 	if (!f->rec)
@@ -140,34 +235,23 @@ static int fixture_init(struct fixture *f)
 	f->se.pid = 4321;
 	f->se.tid = 4322;
 
-	f->proc.pid = 4321;
-	f->proc.ppid = 4000;
-	f->proc.uid = 1000;
-	strcpy(f->proc.comm, "python3");
-	strcpy(f->proc.exe, "/usr/bin/python3.11");
-	/* 60 bytes. */
-	strcpy(f->proc.cmdline, "python3 /srv/app/manage.py runserver 0.0.0.0:8000 --noreload");
-	strcpy(f->proc.cwd, "/srv/app");
-	strcpy(f->proc.cgroup, "/system.slice/docker-" DOCKER_ID ".scope");
-	f->proc.container.runtime = CONTAINER_DOCKER;
-	strcpy(f->proc.container.id, DOCKER_ID);
-	f->proc.from_procfs = true;
-
 	f->fc.procs = f->procs;
+	f->fc.cache = f->cache;
 	f->fc.sql_text = SQL_TEXT_FULL;
 	f->fc.scratch = &f->scratch;
 	f->fc.host = "bench-node-1";
 	f->fc.boot_to_wall_ns = BOOT_TO_WALL;
 
-	f->open = (struct enriched){.ev = &f->ev_open, .proc = &f->proc, .ancestry = {4000, 3000, 1}, .nancestry = 3};
+	f->open = (struct enriched){.ev = &f->ev_open, .proc = f->proc, .ancestry = {4000, 3000, 1}, .nancestry = 3};
 	f->sql = (struct enriched){
-	    .ev = &f->ev_sql, .sql = &f->se, .proc = &f->proc, .ancestry = {4000, 3000, 1}, .nancestry = 3};
+	    .ev = &f->ev_sql, .sql = &f->se, .proc = f->proc, .ancestry = {4000, 3000, 1}, .nancestry = 3};
 	return 0;
 }
 
 static void fixture_free(struct fixture *f)
 {
 	proc_cache__free(f->procs);
+	format_cache__free(f->cache);
 	strbuf__free(&f->scratch);
 	free(f->rec);
 }
@@ -192,7 +276,7 @@ static double round_ns(struct fixture *f, struct strbuf *out, long n, unsigned m
 	return (now_ns() - t0) / (double)n;
 }
 
-static int run_timing(long n, int rounds)
+static int run_timing(long n, int rounds, bool cached)
 {
 	static const char *const names[] = {"open", "sql", "mixed"};
 	struct fixture f;
@@ -201,7 +285,7 @@ static int run_timing(long n, int rounds)
 	size_t bytes[3] = {0};
 	int rc;
 
-	rc = fixture_init(&f);
+	rc = fixture_init(&f, cached);
 	if (rc) {
 		fprintf(stderr, "fmt: cannot set up the events: %s\n", strerror(-rc));
 		fixture_free(&f);
@@ -225,8 +309,8 @@ static int run_timing(long n, int rounds)
 	printf("fmt:");
 	for (int k = 0; k < 3; k++)
 		printf("%s %s %.1f ns/event", k ? "," : "", names[k], best[k]);
-	printf(" (best of %d rounds of %ld events; %zu and %zu bytes a line)\n", rounds, n, bytes[0] / (size_t)n,
-	       bytes[1] / (size_t)n);
+	printf(" (best of %d rounds of %ld events; %zu and %zu bytes a line; %s)\n", rounds, n, bytes[0] / (size_t)n,
+	       bytes[1] / (size_t)n, cached ? "with a format_cache" : "-u: no format_cache");
 	strbuf__free(&out);
 	fixture_free(&f);
 	return rc;
@@ -586,17 +670,212 @@ static void vary_pod(struct vary *v)
 	pod->source = sources[pick(3)];
 }
 
+/* Whether the JSON line e makes with fc is also what it makes through cache,
+ * a first time (rendering what the cache lacks) and a second (which must
+ * render nothing); line: what fc made. *reused: the first time rendered
+ * nothing either. */
+static bool same_cached(const struct format_ctx *fc, struct format_cache *cache, const struct enriched *e,
+			const struct strbuf *line, struct strbuf *tmp, bool *reused)
+{
+	struct format_ctx fcc = *fc;
+	__u64 renders;
+
+	fcc.cache = cache;
+	for (int k = 0; k < 2; k++) {
+		renders = format_cache__renders(cache);
+		strbuf__reset(tmp);
+		format__json(tmp, &fcc, e);
+		if (tmp->oom || line->oom || tmp->len != line->len || memcmp(tmp->data, line->data, line->len)) {
+			fprintf(stderr, "fmt: with a format_cache (%s time):\n%.*swithout:\n%.*s",
+				k ? "second" : "first", (int)tmp->len, tmp->data ? tmp->data : "", (int)line->len,
+				line->data ? line->data : "");
+			return false;
+		}
+		if (k == 0)
+			*reused = format_cache__renders(cache) == renders;
+		if (k == 1 && format_cache__renders(cache) != renders) {
+			fprintf(stderr, "fmt: the same event twice: the format_cache rendered again\n");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- -d, second part: the format_cache while the process cache changes ---- */
+
+#define CHECK_PIDS 24
+
+/* The processes of the check: 100..119, then four more in the format_cache
+ * slot of 100 (pids 256 apart). */
+static __u32 check_pid(size_t k)
+{
+	return k < 20 ? 100 + (__u32)k : 100 + 256 * (__u32)(k - 19);
+}
+
+/* The parent of the k-th: a tree under pid 1. */
+static __u32 check_parent(size_t k)
+{
+	return k == 0 ? 1 : check_pid((k - 1) / 2);
+}
+
+/* A random string of 1 to max bytes, as a symlink target or cgroup path can
+ * hold it (no NUL; no newline when one_line). */
+static void rnd_path(char *buf, size_t size, size_t max, bool one_line)
+{
+	rnd_str(buf, size, max);
+	if (!buf[0])
+		strcpy(buf, "/");
+	for (char *c = buf; one_line && *c; c++)
+		if (*c == '\n')
+			*c = '_';
+}
+
+/* (Re)write the fake procfs entry of pid with random content: what the cache
+ * finds there the next time it loads pid (after an exit or an eviction). */
+static int check_proc(const char *root, __u32 pid, __u32 ppid)
+{
+	char comm[16], exe[100], cwd[100], cgroup[160], argv[300];
+	size_t argv_len = 0;
+
+	rnd_str(comm, sizeof(comm), 15);
+	rnd_path(exe, sizeof(exe), 80, false);
+	rnd_path(cwd, sizeof(cwd), 60, false);
+	if (pick(2))
+		snprintf(cgroup, sizeof(cgroup), "/system.slice/docker-%016llx%016llx%016llx%016llx.scope",
+			 (unsigned long long)rnd(), (unsigned long long)rnd(), (unsigned long long)rnd(),
+			 (unsigned long long)rnd());
+	else
+		rnd_path(cgroup, sizeof(cgroup), 100, true);
+	for (size_t k = pick(5); k > 0; k--) {
+		char a[60];
+
+		rnd_str(a, sizeof(a), 50);
+		memcpy(argv + argv_len, a, strlen(a) + 1);
+		argv_len += strlen(a) + 1;
+	}
+	return fake_proc(root, pid, ppid, (__u32)pick(2000), comm, exe, argv, argv_len, cwd, cgroup);
+}
+
+/*
+ * n events of the check's processes, made as the agent makes them: decoded,
+ * through enrich__event (which applies forks and execs to the cache, loads
+ * what it lacks from the fake procfs, evicting from a cache of 24 for 25
+ * processes) and, for exits, proc_cache__on_exit after the line. Forks,
+ * execs and exits are one event in about eight, so lines between them can
+ * reuse what the cache holds. Each line is made without and with the
+ * format_cache and compared. 0, or 1 at the first difference.
+ */
+static int run_cache_check(long n)
+{
+	struct vary *v = calloc(1, sizeof(*v));
+	struct strbuf out = STRBUF_INIT, tmp = STRBUF_INIT, scratch = STRBUF_INIT;
+	char dir[] = "/tmp/aisec-bench-fmt.XXXXXX";
+	struct format_cache *cache = format_cache__new();
+	struct proc_cache *procs = NULL;
+	long lines = 0, reuses = 0;
+	size_t k = 0;
+	int rc = 1;
+
+	if (!v || !cache || !mkdtemp(dir)) {
+		fprintf(stderr, "fmt: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	procs = proc_cache__new(dir, 24);
+	if (!procs || check_proc(dir, 1, 0)) {
+		fprintf(stderr, "fmt: %s: cannot make the fake procfs\n", dir);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < CHECK_PIDS; k++) {
+		if (check_proc(dir, check_pid(k), check_parent(k))) {
+			fprintf(stderr, "fmt: %s: cannot make the fake procfs\n", dir);
+			goto cleanup;
+		}
+	}
+	for (long i = 0; i < n; i++) {
+		struct format_ctx fc = {.procs = procs, .scratch = &scratch, .host = "check-node"};
+		struct enriched e = {0};
+		struct aisec_hdr *h = &v->rec.hdr;
+		bool is_sql, reused, again;
+		int bad;
+
+		/* Mostly the process of the event before, as in bursts of
+		 * opens. */
+		if (pick(4) == 0)
+			k = pick(CHECK_PIDS);
+		/* Now and then a process that is not cached yet gets a new
+		 * life in procfs (the same pid, reused). */
+		if (pick(8) == 0 && check_proc(dir, check_pid(k), check_parent(k))) {
+			fprintf(stderr, "fmt: %s: cannot write the fake procfs\n", dir);
+			goto cleanup;
+		}
+		do {
+			bad = vary_event(v, (__u64)i, &is_sql);
+			again = !is_sql &&
+				(v->ev.kind == AISEC_EV_FORK || v->ev.kind == AISEC_EV_EXEC ||
+				 v->ev.kind == AISEC_EV_EXIT) &&
+				pick(4);
+		} while (!bad && again);
+		if (bad)
+			continue;
+		fc.sql_text = (enum sql_text_mode)pick(3);
+		fc.boot_to_wall_ns = BOOT_TO_WALL;
+		h->pid = check_pid(k);
+		h->ppid = check_parent(k);
+		if (v->ev.kind == AISEC_EV_FORK) {
+			/* Into a pid that may still be cached: reused at once. */
+			h->ppid = h->pid;
+			h->pid = check_pid(pick(CHECK_PIDS));
+		}
+		e.ev = &v->ev;
+		enrich__event(procs, &e);
+		if (is_sql) {
+			vary_sql(v);
+			e.sql = &v->se;
+		}
+		if (pick(4) == 0) {
+			vary_pod(v);
+			e.service = "svc";
+			e.pod = &v->pod;
+		}
+		strbuf__reset(&out);
+		format__json(&out, &fc, &e);
+		if (!same_cached(&fc, cache, &e, &out, &tmp, &reused)) {
+			fprintf(stderr, "fmt: the format_cache check failed at event %ld\n", i);
+			goto cleanup;
+		}
+		lines++;
+		reuses += reused;
+		if (v->ev.kind == AISEC_EV_EXIT)
+			proc_cache__on_exit(procs, h->pid);
+	}
+	fprintf(stderr,
+		"fmt: format_cache check: %ld lines the same with and without it, %ld of them made from what it held "
+		"(%llu process cache evictions)\n",
+		lines, reuses, (unsigned long long)proc_cache__evictions(procs));
+	rc = 0;
+cleanup:
+	rm_tree(dir);
+	proc_cache__free(procs);
+	format_cache__free(cache);
+	strbuf__free(&scratch);
+	strbuf__free(&tmp);
+	strbuf__free(&out);
+	free(v);
+	return rc;
+}
+
 static int run_dump(const char *path, long n)
 {
 	static const char *const argv1[] = {"sh", "-c", "sleep 1"};
 	struct vary *v = calloc(1, sizeof(*v));
-	struct strbuf out = STRBUF_INIT, scratch = STRBUF_INIT;
+	struct format_cache *cache = format_cache__new();
+	struct strbuf out = STRBUF_INIT, scratch = STRBUF_INIT, tmp = STRBUF_INIT;
 	char dir[] = "/tmp/aisec-bench-fmt.XXXXXX";
 	struct proc_cache *procs = NULL;
 	FILE *f = NULL;
 	int rc = 1;
 
-	if (!v || !mkdtemp(dir)) {
+	if (!v || !cache || !mkdtemp(dir)) {
 		fprintf(stderr, "fmt: %s\n", strerror(errno));
 		goto cleanup;
 	}
@@ -618,7 +897,7 @@ static int run_dump(const char *path, long n)
 	for (long i = 0; i < n; i++) {
 		struct format_ctx fc = {.procs = pick(4) ? procs : NULL, .scratch = &scratch};
 		struct enriched e = {0};
-		bool is_sql;
+		bool is_sql, reused;
 
 		if (vary_event(v, (__u64)i, &is_sql))
 			continue;
@@ -648,6 +927,10 @@ static int run_dump(const char *path, long n)
 		}
 		strbuf__reset(&out);
 		format__json(&out, &fc, &e);
+		if (!same_cached(&fc, cache, &e, &out, &tmp, &reused)) {
+			fprintf(stderr, "fmt: event %ld\n", i);
+			goto cleanup;
+		}
 		format__text(&out, &fc, &e);
 		if (out.oom || fwrite(out.data, 1, out.len, f) != out.len) {
 			fprintf(stderr, "fmt: %s: write failed\n", path);
@@ -661,13 +944,15 @@ static int run_dump(const char *path, long n)
 		format__rfc3339(ts, sizeof(ts), rnd_ts((__u64)i));
 		fprintf(f, "%s\n", ts);
 	}
-	rc = 0;
+	rc = run_cache_check(n);
 cleanup:
 	if (f && fclose(f) && rc == 0) {
 		fprintf(stderr, "fmt: %s: %s\n", path, strerror(errno));
 		rc = 1;
 	}
 	proc_cache__free(procs);
+	format_cache__free(cache);
+	strbuf__free(&tmp);
 	strbuf__free(&scratch);
 	strbuf__free(&out);
 	free(v);
@@ -677,11 +962,15 @@ cleanup:
 int main(int argc, char **argv)
 {
 	const char *dump = NULL;
+	bool cached = true;
 	long n = 50000;
 	int rounds = 5, opt;
 
-	while ((opt = getopt(argc, argv, "n:r:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "un:r:d:")) != -1) {
 		switch (opt) {
+		case 'u':
+			cached = false;
+			break;
 		case 'n':
 			n = strtol(optarg, NULL, 10);
 			break;
@@ -692,7 +981,7 @@ int main(int argc, char **argv)
 			dump = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n EVENTS] [-r ROUNDS] [-d FILE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-u] [-n EVENTS] [-r ROUNDS] [-d FILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -703,5 +992,5 @@ int main(int argc, char **argv)
 	/* Text lines show local time: the same on every machine. */
 	setenv("TZ", "UTC", 1);
 	tzset();
-	return dump ? run_dump(dump, n) : run_timing(n, rounds);
+	return dump ? run_dump(dump, n) : run_timing(n, rounds, cached);
 }

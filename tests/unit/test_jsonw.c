@@ -704,6 +704,55 @@ static void test_appends(void **state)
 	strbuf__free(&sb);
 }
 
+/* Members rendered by a jsonw of their own, added as text: the same bytes as
+ * writing them in place, commas included, before and after. */
+static void test_members(void **state)
+{
+	struct strbuf frag = STRBUF_INIT, sb = STRBUF_INIT, want = STRBUF_INIT;
+	struct jsonw w, fw;
+
+	jsonw__init(&fw, &frag);
+	jsonw__str(&fw, "exe", "/bin/\"x\"");
+	jsonw__obj_open(&fw, "c");
+	jsonw__null(&fw, "id");
+	jsonw__obj_close(&fw);
+	assert_string_equal(frag.data, "\"exe\":\"/bin/\\\"x\\\"\",\"c\":{\"id\":null}");
+
+	/* First in an object, after a member, empty, and followed by one. */
+	jsonw__init(&w, &sb);
+	jsonw__obj_open(&w, NULL);
+	jsonw__members(&w, frag.data, frag.len);
+	jsonw__int(&w, "n", 1);
+	jsonw__members(&w, frag.data, frag.len);
+	jsonw__members(&w, "", 0);
+	jsonw__obj_open(&w, "o");
+	jsonw__members(&w, "", 0);
+	jsonw__int(&w, "m", 2);
+	jsonw__obj_close(&w);
+	jsonw__obj_close(&w);
+
+	jsonw__init(&w, &want);
+	jsonw__obj_open(&w, NULL);
+	jsonw__str(&w, "exe", "/bin/\"x\"");
+	jsonw__obj_open(&w, "c");
+	jsonw__null(&w, "id");
+	jsonw__obj_close(&w);
+	jsonw__int(&w, "n", 1);
+	jsonw__str(&w, "exe", "/bin/\"x\"");
+	jsonw__obj_open(&w, "c");
+	jsonw__null(&w, "id");
+	jsonw__obj_close(&w);
+	jsonw__obj_open(&w, "o");
+	jsonw__int(&w, "m", 2);
+	jsonw__obj_close(&w);
+	jsonw__obj_close(&w);
+	assert_string_equal(sb.data, want.data);
+	cJSON_Delete(parse(&sb));
+	strbuf__free(&frag);
+	strbuf__free(&sb);
+	strbuf__free(&want);
+}
+
 /* Nesting as deep as the writer tracks commas for. */
 static void test_deep_nesting(void **state)
 {
@@ -749,6 +798,7 @@ int main(void)
 	    cmocka_unit_test(test_integers),
 	    cmocka_unit_test(test_appends),
 	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_members),
 	    cmocka_unit_test(test_escape_word_boundaries),
 	    cmocka_unit_test(test_escape_random_exact),
 	    cmocka_unit_test(test_key_at_capacity),

@@ -691,6 +691,92 @@ static void test_lru_order(void **state)
 	proc_cache__free(c);
 }
 
+/* The generation moves on every call that changes what a reader can see,
+ * and only then. */
+#define GEN_MOVES(c, call)                                                                                             \
+	do {                                                                                                           \
+		__u64 g_ = proc_cache__generation(c);                                                                  \
+		call;                                                                                                  \
+		assert_true(proc_cache__generation(c) > g_);                                                           \
+	} while (0)
+#define GEN_STAYS(c, call)                                                                                             \
+	do {                                                                                                           \
+		__u64 g_ = proc_cache__generation(c);                                                                  \
+		call;                                                                                                  \
+		assert_true(proc_cache__generation(c) == g_);                                                          \
+	} while (0)
+
+static void test_generation(void **state)
+{
+	static const char *const argv[] = {"x"};
+	struct proc_cache *c = proc_cache__new(*state, 16);
+	const struct proc_info *e = NULL;
+	__u32 pids[PROC_ANCESTRY_MAX];
+	__u32 pid;
+
+	assert_non_null(c);
+	make_simple(*state, 2000, 1);
+	make_simple(*state, 1, 0);
+	/* A load from procfs (a get that misses, or one for an ancestor). */
+	GEN_MOVES(c, e = proc_cache__get(c, 2000));
+	assert_non_null(e);
+	GEN_MOVES(c, assert_int_equal(proc_cache__ancestry(c, 2000, pids, PROC_ANCESTRY_MAX), 1));
+	/* Lookups of cached entries, and misses that find nothing either. */
+	GEN_STAYS(c, assert_ptr_equal(proc_cache__get(c, 2000), e));
+	GEN_STAYS(c, assert_ptr_equal(proc_cache__peek(c, 2000), e));
+	GEN_STAYS(c, assert_int_equal(proc_cache__ancestry(c, 2000, pids, PROC_ANCESTRY_MAX), 1));
+	GEN_STAYS(c, assert_null(proc_cache__peek(c, 2001)));
+	GEN_STAYS(c, assert_null(proc_cache__get(c, 2001)));
+	GEN_STAYS(c, assert_int_equal(proc_cache__size(c), 2));
+	/* fork: a new child, then again into the same (reused) pid. */
+	GEN_MOVES(c, proc_cache__on_fork(c, 2001, 2000, 0, "kid"));
+	GEN_MOVES(c, proc_cache__on_fork(c, 2001, 2000, 0, "kid2"));
+	GEN_STAYS(c, proc_cache__on_fork(c, 2000, 2000, 0, "self"));
+	/* exec of a cached process, and of one the cache has to create. */
+	GEN_MOVES(c, proc_cache__on_exec(c, 2001, 2000, 0, "x", "/bin/x", argv, 1));
+	GEN_MOVES(c, proc_cache__on_exec(c, 2002, 2000, 0, "x", "/bin/x", argv, 1));
+	/* exit of a cached process; of one not cached, nothing changes. */
+	GEN_MOVES(c, proc_cache__on_exit(c, 2002));
+	GEN_STAYS(c, proc_cache__on_exit(c, 2002));
+	/* Eviction: a full cache gives the least recent slot to a new pid. */
+	for (pid = 3000; proc_cache__size(c) < 16; pid++)
+		proc_cache__on_fork(c, pid, 2000, 0, "p");
+	assert_int_equal(proc_cache__evictions(c), 0);
+	GEN_MOVES(c, proc_cache__on_fork(c, 4000, 2000, 0, "p"));
+	assert_int_equal(proc_cache__evictions(c), 1);
+	GEN_STAYS(c, proc_cache__free(NULL));
+	proc_cache__free(c);
+}
+
+/* holds: the cache's own entries only. */
+static void test_holds(void **state)
+{
+	struct proc_cache *c = proc_cache__new(*state, 16), *other = proc_cache__new(*state, 16);
+	struct proc_info mine = {0};
+	const struct proc_info *e, *last = NULL, *first = NULL;
+
+	assert_non_null(c);
+	assert_non_null(other);
+	for (__u32 pid = 10; pid < 26; pid++) {
+		proc_cache__on_fork(c, pid, 1, 0, "p");
+		e = proc_cache__peek(c, pid);
+		assert_true(proc_cache__holds(c, e));
+		assert_false(proc_cache__holds(other, e));
+		if (!last || (uintptr_t)e > (uintptr_t)last)
+			last = e;
+		if (!first || (uintptr_t)e < (uintptr_t)first)
+			first = e;
+	}
+	assert_false(proc_cache__holds(c, &mine));
+	assert_false(proc_cache__holds(c, NULL));
+	/* Not the start of an entry; just past the last and before the first. */
+	assert_false(proc_cache__holds(c, (const struct proc_info *)((const char *)e + 1)));
+	assert_false(proc_cache__holds(c, (const struct proc_info *)((uintptr_t)last + sizeof(*last))));
+	assert_false(proc_cache__holds(c, (const struct proc_info *)((uintptr_t)first - sizeof(*first))));
+	proc_cache__free(other);
+	proc_cache__free(c);
+}
+
 /* Many pids sharing buckets, removed from the middle of chains. */
 static void test_hash_churn(void **state)
 {
@@ -840,6 +926,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exit_evicts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lru_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lru_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_holds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hash_churn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_descendants, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_descendants_loop, setup, teardown),
