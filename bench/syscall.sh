@@ -98,7 +98,7 @@ run_watched() {
 	wait "$me"
 	wait "$agent" 2>/dev/null || true
 	AISEC_SEEN="$(grep -c '/etc/hostname' "$WORK/events.txt" || true) of $OPENS opens"
-	AISEC_SEEN+=", $(grep -c '^[0-9:.]* *connect ' "$WORK/events.txt" || true) of $CONNECTS connects"
+	AISEC_SEEN+=", $(grep -c '^[0-9:.]* *connect .* connect inet 127\.0\.0\.1:' "$WORK/events.txt" || true) of $CONNECTS connects"
 	AISEC_SEEN+=", $(grep -c ' sql .*SELECT 1;' "$WORK/events.txt" || true) of $QUERIES queries"
 	AISEC_SEEN+=", $(sed -n 's/^aisec-rt: records dropped: \([0-9]*\).*/\1/p' "$WORK/agent.log") dropped"
 }

@@ -113,9 +113,13 @@ static void test_syscall(void **state)
 	(void)state;
 	run_part("syscall.sh", NULL);
 	assert_non_null(strstr(out, "openat+close, watched"));
-	/* BENCH_SMOKE: 2000 iterations, 1 round, so 500 opens and 50 connects,
-	 * every one of them recorded by the agent watching the driver. */
-	assert_non_null(strstr(out, "aisec-rt watched: 500 of 500 opens, 50 of 50 connects, 0 dropped"));
+	/* BENCH_SMOKE: 2000 iterations, 1 round, so 500 opens, 50 connects and
+	 * 200 queries, every open and connect recorded by the agent watching the
+	 * driver, and every query too with SQL capture (none with --no-sql). */
+	assert_non_null(strstr(out, "aisec-rt watched: 500 of 500 opens, 50 of 50 connects, 0 of 200 queries, 0 dropped"));
+	assert_non_null(
+		strstr(out, "aisec-rt watched, SQL capture: 500 of 500 opens, 50 of 50 connects, 200 of 200 queries, 0 dropped"));
+	assert_non_null(strstr(out, "query+reply, watched, SQL capture"));
 }
 
 static void test_ringbuf(void **state)
