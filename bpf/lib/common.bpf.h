@@ -161,7 +161,7 @@ static __always_inline __u64 rb_flags_submit(__u64 size)
  * so its fields are plain loads (the verifier makes them fault-safe) instead
  * of a helper call each: on CPUs with return-thunk mitigations (SRSO,
  * retbleed) every helper call and return costs tens of cycles, and this runs
- * for every record (docs/PERFORMANCE.md, "Where the time goes"). */
+ * for every record (docs/PERFORMANCE.md, "After the profiles"). */
 static __always_inline void fill_hdr_task(struct aisec_hdr *h, struct task_struct *task, __u32 kind, __u16 sys)
 {
 	const __u64 *comm = (const __u64 *)task->comm;
