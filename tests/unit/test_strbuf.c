@@ -262,13 +262,20 @@ static void test_free_and_reset_unused(void **state)
 	assert_int_equal(sb.cap, 0);
 }
 
-/* An allocation that fails sets oom and leaves the content as it was.
- * (Not under AddressSanitizer, which stops the program at such a request.) */
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer stops the program at an allocation it cannot serve;
+ * here it returns NULL like malloc, so the test below runs in that build
+ * too. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+#endif
+
+/* An allocation that fails sets oom and leaves the content as it was. */
 static void test_oom_keeps_content(void **state)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	skip();
-#else
 	struct strbuf sb = STRBUF_INIT;
 	static const char one = 'x';
 	/* Far more than any machine can give; never read (the grow fails
@@ -283,7 +290,6 @@ static void test_oom_keeps_content(void **state)
 	strbuf__reset(&sb);
 	assert_false(sb.oom);
 	strbuf__free(&sb);
-#endif
 }
 
 int main(void)
