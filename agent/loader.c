@@ -48,6 +48,16 @@ struct loader {
 	void *ctx;
 	size_t rb_bytes;
 	int ncpus;
+	/* Unix socket verdicts set last (a ring): setting one of them again
+	 * skips the walk over sock_class (nothing there can hold another
+	 * verdict for that path), which would otherwise repeat for every
+	 * record that arrived before the kernel had the verdict. */
+	struct {
+		char key[128];
+		__u8 dialect;
+		bool used;
+	} verdicts[16];
+	unsigned next_verdict;
 };
 
 /* libbpf's messages go through our logger: warnings as debug unless -v, since
@@ -525,9 +535,25 @@ int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __
 	char key[128] = { 0 };
 
 	memcpy(key, path, len < AISEC_UNIX_PATH_MAX ? len : AISEC_UNIX_PATH_MAX);
+	/* Always written: the kernel's map is an LRU and may have dropped it. */
 	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.unix_verdict), key, &dialect, BPF_ANY))
 		return -errno;
+	for (size_t i = 0; i < sizeof(ld->verdicts) / sizeof(ld->verdicts[0]); i++)
+		if (ld->verdicts[i].used && ld->verdicts[i].dialect == dialect &&
+		    memcmp(ld->verdicts[i].key, key, sizeof(key)) == 0)
+			return 0; /* sockets classified since hold this verdict already */
 	forget_unix_peer(ld, key);
+	/* Another verdict for the path, if remembered, no longer holds. */
+	for (size_t i = 0; i < sizeof(ld->verdicts) / sizeof(ld->verdicts[0]); i++)
+		if (ld->verdicts[i].used && memcmp(ld->verdicts[i].key, key, sizeof(key)) == 0)
+			ld->verdicts[i].used = false;
+	{
+		unsigned i = ld->next_verdict++ % (sizeof(ld->verdicts) / sizeof(ld->verdicts[0]));
+
+		memcpy(ld->verdicts[i].key, key, sizeof(key));
+		ld->verdicts[i].dialect = dialect;
+		ld->verdicts[i].used = true;
+	}
 	return 0;
 }
 

@@ -350,6 +350,22 @@ static void test_unix_verdicts(void **state)
 	assert_int_equal(write(cli, "three", 5), 5);
 	assert_true(loader__poll(ld, 20) >= 0);
 	assert_int_equal(s.n, 3);
+	/* The same verdict again changes nothing; back to a database, the
+	 * connection (remembered as not one meanwhile) is captured again. */
+	assert_int_equal(loader__set_unix_verdict(ld, path, strlen(path), AISEC_DIALECT_NONE), 0);
+	assert_int_equal(write(cli, "four", 4), 4);
+	assert_true(loader__poll(ld, 20) >= 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(loader__set_unix_verdict(ld, path, strlen(path), AISEC_DIALECT_POSTGRES), 0);
+	assert_int_equal(write(cli, "five", 4), 4);
+	assert_true(loader__poll(ld, 20) >= 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.r[3].hdr.dialect, AISEC_DIALECT_POSTGRES);
+	assert_memory_equal(s.r[3].data, "five", 4);
+	assert_int_equal(loader__set_unix_verdict(ld, path, strlen(path), AISEC_DIALECT_NONE), 0);
+	assert_int_equal(write(cli, "six", 3), 3);
+	assert_true(loader__poll(ld, 20) >= 0);
+	assert_int_equal(s.n, 4);
 	loader__free(ld);
 	close(cli);
 	close(srv);
