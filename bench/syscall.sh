@@ -265,6 +265,32 @@ row query+reply "unwatched, SQL capture" unwatched_sql -
 row query+reply "watched (--no-sql: not captured)" watched -
 row query+reply "watched, SQL capture (2 records)" watched_sql -
 echo
+# The budget (../shared/DESIGN.md, issue P6), as measured here. An openat+close
+# row is two syscalls: close is not hooked, so it costs what an unhooked
+# write does (the write rows of the same mode).
+added() { local a b; a=$(val "$1" "$2"); b=$(base "$1" "$2"); { [ "$a" = n/a ] || [ "$b" = n/a ]; } && echo n/a || echo $((a - b)); }
+verdict() { awk -v v="$1" -v lim="$2" 'BEGIN { if (v == "n/a") print "not measured"; else if (v <= lim) print "met"; else print "MISSED" }'; }
+w_sql=$(added write unwatched_sql) w_tp=$(added write unwatched)
+o_tp=$(added openat+close unwatched)
+[ "$o_tp" != n/a ] && [ "$w_tp" != n/a ] && o_tp=$((o_tp - w_tp))
+echo "budget: hooked syscall, unwatched process, <= +140 ns: with SQL capture (write) +$w_sql: $(verdict "$w_sql" 140);" \
+	"--no-sql (openat: openat+close less an unhooked close) +$o_tp: $(verdict "$o_tp" 140)"
+echo "budget: syscall not hooked, 0 ns: --no-sql (write) +$w_tp; with SQL capture every syscall runs the dispatcher (+$w_sql):" \
+	"$(verdict "$w_tp" 0)"
+wo_sql=$(added openat+close watched_sql) wo_tp=$(added openat+close watched)
+echo "budget: recorded open, watched, <= +700 ns (openat+close): with SQL capture +$wo_sql: $(verdict "$wo_sql" 700);" \
+	"--no-sql +$wo_tp: $(verdict "$wo_tp" 700)"
+if [[ " ${PEERS[*]:-} " == *" opensnoop "* ]]; then
+	os=$(added openat+close opensnoop_w)
+	for c in "SQL capture:$wo_sql" "--no-sql:$wo_tp"; do
+		a=${c#*:}
+		x=$(awk -v p="$os" -v a="$a" 'BEGIN { if (p == "n/a" || a == "n/a" || a <= 0) print "n/a"; else printf "%.1f", p / a }')
+		echo "budget: >= 12x cheaper than opensnoop per recorded open, ${c%%:*}: ${x}x:" \
+			"$(awk -v x="$x" 'BEGIN { if (x == "n/a") print "not measured"; else if (x >= 12) print "met"; else print "MISSED" }')"
+	done
+else
+	echo "budget: >= 12x cheaper than opensnoop per recorded open: not measured (opensnoop missing)"
+fi
 echo "method: $N writes, $((N / 4)) opens, $((N / 40)) connects, $((N / 10)) query+reply a round, $ROUNDS rounds, median;"
 echo "  driver pinned to CPU $(bench_cpu_load),"
 echo "  aisec-rt and the peers to CPU $TOOL_CPU;"

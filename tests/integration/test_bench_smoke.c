@@ -120,6 +120,11 @@ static void test_syscall(void **state)
 	assert_non_null(
 		strstr(out, "aisec-rt watched, SQL capture: 500 of 500 opens, 50 of 50 connects, 200 of 200 queries, 0 dropped"));
 	assert_non_null(strstr(out, "query+reply, watched, SQL capture"));
+	/* Each budget row of the issue gets a verdict line (timings vary: not asserted). */
+	assert_non_null(strstr(out, "\nbudget: hooked syscall, unwatched process, <= +140 ns: "));
+	assert_non_null(strstr(out, "\nbudget: syscall not hooked, 0 ns: "));
+	assert_non_null(strstr(out, "\nbudget: recorded open, watched, <= +700 ns (openat+close): "));
+	assert_non_null(strstr(out, "\nbudget: >= 12x cheaper than opensnoop per recorded open"));
 }
 
 static void test_ringbuf(void **state)
@@ -127,6 +132,8 @@ static void test_ringbuf(void **state)
 	(void)state;
 	run_part("ringbuf.sh", NULL);
 	assert_non_null(strstr(out, "open events/s, 0 dropped"));
+	assert_non_null(strstr(out, "\nbudget: >= 1.5 M events/s with 0 drops: "));
+	assert_non_null(strstr(out, "\nbudget: <= 5% of a core and <= 48 MiB RSS at 10k events/s: "));
 	/* The agent's count matched the generator's on every run. */
 	assert_null(strstr(out, "note: aisec-rt counted"));
 	assert_null(strstr(err, "note: aisec-rt counted"));
