@@ -271,3 +271,19 @@ void tu_rmtree(const char *dir)
 	if (dir && strncmp(dir, "/tmp/aisec-test.", 16) == 0)
 		tu_run(argv, NULL, 0, NULL, 0);
 }
+
+void tu_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	if (dir)
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		fail_msg("cannot create %s: %s", path, strerror(errno));
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}

@@ -53,6 +53,10 @@ struct cJSON *tu_read_ndjson(const char *path);
  * (each NUL-terminated, truncated to cap). Returns exit status or 128+signal. */
 int tu_run(const char *const *argv, char *out, size_t out_cap, char *err, size_t err_cap);
 
+/* Write len bytes of data to dir/name (or to name when dir is NULL),
+ * replacing the file; a failure fails the test. */
+void tu_write_file(const char *dir, const char *name, const void *data, size_t len);
+
 /* A fresh temporary directory (mkdtemp under /tmp) and its recursive removal. */
 char *tu_tmpdir(void);
 void tu_rmtree(const char *dir);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "testutil.h"
 
 #define ID_DOCKER "cb2a1d3f19a4a2423ac93d7eb9efa2d0ab582a88e8e2bcc91aff4f34d8504c85"
 
@@ -36,18 +37,6 @@ struct fixture {
 	struct strbuf with, without;
 };
 
-static void write_file(const char *dir, const char *name, const char *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* A fake procfs entry: stat, cmdline (NUL-separated, len bytes), cgroup, and
  * the exe and cwd links; replaces what was there. */
 static void make_proc(const char *root, __u32 pid, __u32 ppid, const char *comm, const char *exe, const char *cmdline,
@@ -59,10 +48,10 @@ static void make_proc(const char *root, __u32 pid, __u32 ppid, const char *comm,
 	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
 	snprintf(buf, sizeof(buf), "%u (%s) S %u %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123 1000 50\n", pid,
 		 comm, ppid, pid, pid);
-	write_file(dir, "stat", buf, strlen(buf));
-	write_file(dir, "cmdline", cmdline, len);
+	tu_write_file(dir, "stat", buf, strlen(buf));
+	tu_write_file(dir, "cmdline", cmdline, len);
 	snprintf(buf, sizeof(buf), "0::%s\n", cgroup);
-	write_file(dir, "cgroup", buf, strlen(buf));
+	tu_write_file(dir, "cgroup", buf, strlen(buf));
 	snprintf(path, sizeof(path), "%s/exe", dir);
 	unlink(path);
 	assert_int_equal(symlink(exe, path), 0);

@@ -80,15 +80,6 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static void write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void mkdirs(const char *path)
 {
 	char buf[4096], *p;
@@ -666,21 +657,21 @@ static void make_roots(struct roots *r)
 	mkdirs(path);
 	buf = slurp(FIXTURES "containerd-config.json", &len);
 	strcat(path, "/config.json");
-	write_file(path, buf, len);
+	tu_write_file(NULL, path, buf, len);
 	free(buf);
 
 	snprintf(path, sizeof(path), "%s/" ID_CRIO "/userdata", r->crio);
 	mkdirs(path);
 	buf = slurp(FIXTURES "crio-config.json", &len);
 	strcat(path, "/config.json");
-	write_file(path, buf, len);
+	tu_write_file(NULL, path, buf, len);
 	free(buf);
 
 	snprintf(path, sizeof(path), "%s/" ID_DOCKER, r->docker);
 	mkdirs(path);
 	buf = slurp(FIXTURES "docker-config.v2.json", &len);
 	strcat(path, "/config.v2.json");
-	write_file(path, buf, len);
+	tu_write_file(NULL, path, buf, len);
 	free(buf);
 }
 
@@ -769,7 +760,7 @@ static void test_lookup_runtime_roots(void **state)
 	snprintf(path, sizeof(path), "%s/" H64, r.containerd);
 	mkdirs(path);
 	strcat(path, "/config.json");
-	write_file(path, "{\"annotations\": [", 17);
+	tu_write_file(NULL, path, "{\"annotations\": [", 17);
 	assert_false(podmeta__lookup(pm, H64, m));
 	podmeta__stats(pm, &st);
 	assert_int_equal(st.runtime_reads, 4);
@@ -1070,18 +1061,18 @@ static void test_new_errors(void **state)
 	assert_string_equal(err, "token file /nonexistent/token: cannot open: No such file or directory");
 
 	snprintf(dir_path, sizeof(dir_path), "%s/token", dir);
-	write_file(dir_path, " \n", 2);
+	tu_write_file(NULL, dir_path, " \n", 2);
 	o.token_file = dir_path;
 	assert_null(podmeta__new(&o, err, sizeof(err)));
 	snprintf(want, sizeof(want), "token file %s is empty", dir_path);
 	assert_string_equal(err, want);
 
-	write_file(dir_path, "abc\ndef\n", 8);
+	tu_write_file(NULL, dir_path, "abc\ndef\n", 8);
 	assert_null(podmeta__new(&o, err, sizeof(err)));
 	snprintf(want, sizeof(want), "token file %s: holds a control character; expected one token", dir_path);
 	assert_string_equal(err, want);
 
-	write_file(dir_path, "tok\n", 4);
+	tu_write_file(NULL, dir_path, "tok\n", 4);
 	o.ca_file = "/nonexistent/ca.crt";
 	assert_null(podmeta__new(&o, err, sizeof(err)));
 	assert_string_equal(err, "kubelet ca_file /nonexistent/ca.crt: cannot read: No such file or directory");

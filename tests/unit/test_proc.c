@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "proc.h"
+#include "testutil.h"
 
 #define UID_UNKNOWN ((__u32)-1)
 
@@ -34,18 +35,6 @@ struct fake_proc {
 	const char *cgroup; /* NULL: no file */
 };
 
-static void write_file(const char *dir, const char *name, const char *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void make_proc(const char *root, const struct fake_proc *p)
 {
 	char dir[256], buf[512], path[PATH_MAX];
@@ -55,16 +44,16 @@ static void make_proc(const char *root, const struct fake_proc *p)
 	if (p->comm) {
 		snprintf(buf, sizeof(buf), "%u (%s) S %u %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123 1000 50\n",
 			 p->pid, p->comm, p->ppid, p->pid, p->pid);
-		write_file(dir, "stat", buf, strlen(buf));
+		tu_write_file(dir, "stat", buf, strlen(buf));
 		snprintf(buf, sizeof(buf), "%s\n", p->comm);
-		write_file(dir, "comm", buf, strlen(buf));
+		tu_write_file(dir, "comm", buf, strlen(buf));
 	}
 	if (p->status)
-		write_file(dir, "status", p->status, strlen(p->status));
+		tu_write_file(dir, "status", p->status, strlen(p->status));
 	if (p->cmdline)
-		write_file(dir, "cmdline", p->cmdline, p->cmdline_len);
+		tu_write_file(dir, "cmdline", p->cmdline, p->cmdline_len);
 	if (p->cgroup)
-		write_file(dir, "cgroup", p->cgroup, strlen(p->cgroup));
+		tu_write_file(dir, "cgroup", p->cgroup, strlen(p->cgroup));
 	if (p->exe) {
 		snprintf(path, sizeof(path), "%s/exe", dir);
 		assert_int_equal(symlink(p->exe, path), 0);
@@ -190,11 +179,11 @@ static void test_stat_malformed(void **state)
 	assert_non_null(c);
 	snprintf(dir, sizeof(dir), "%s/102", (char *)*state);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(dir, "stat", "102 (no close paren S 1 1", 25);
+	tu_write_file(dir, "stat", "102 (no close paren S 1 1", 25);
 	assert_null(proc_cache__get(c, 102));
 	snprintf(dir, sizeof(dir), "%s/103", (char *)*state);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(dir, "stat", "103 (x) S -1 1", 14);
+	tu_write_file(dir, "stat", "103 (x) S -1 1", 14);
 	assert_null(proc_cache__get(c, 103));
 	assert_int_equal(proc_cache__size(c), 0);
 	proc_cache__free(c);
@@ -828,13 +817,13 @@ static void test_descendants(void **state)
 	/* Noise a real /proc has, and a process that vanished mid-scan. */
 	snprintf(path, sizeof(path), "%s/self", (char *)*state);
 	assert_int_equal(mkdir(path, 0755), 0);
-	write_file(*state, "uptime", "1.0 2.0\n", 8);
+	tu_write_file(*state, "uptime", "1.0 2.0\n", 8);
 	snprintf(path, sizeof(path), "%s/15", (char *)*state);
 	assert_int_equal(mkdir(path, 0755), 0);
 	/* Not a pid name (leading zero), though its stat names 14 as parent. */
 	snprintf(path, sizeof(path), "%s/016", (char *)*state);
 	assert_int_equal(mkdir(path, 0755), 0);
-	write_file(path, "stat", "16 (x) S 14 1", 13);
+	tu_write_file(path, "stat", "16 (x) S 14 1", 13);
 
 	assert_int_equal(proc__descendants(*state, 10, &out, &count), 0);
 	assert_non_null(out);
@@ -898,7 +887,7 @@ static void test_descendants_errors(void **state)
 static void test_exists(void **state)
 {
 	make_simple(*state, 1600, 1);
-	write_file(*state, "1601", "not a dir", 9);
+	tu_write_file(*state, "1601", "not a dir", 9);
 	assert_true(proc__exists(*state, 1600));
 	assert_false(proc__exists(*state, 1601));
 	assert_false(proc__exists(*state, 1602));
