@@ -5,11 +5,12 @@
  * process makes on a socket whose peer is a database: a TCP port in db_ports,
  * or a unix socket whose peer path the agent classified in unix_verdict
  * (paths it has not classified yet are sent with AISEC_DIALECT_UNKNOWN until
- * it has). The decision is taken from the socket at each call, so connections
- * opened before the agent started are captured too. Reads are captured at
- * exit, with the byte count they returned. One handler per syscall
- * (SYS_EXIT_HANDLER, common.bpf.h), run for watched processes only; the agent
- * loads them only with SQL capture on.
+ * it has). The decision is taken from the socket itself, at its first call
+ * by a watched process, and remembered per socket (sock_class), so
+ * connections opened before the agent started are captured too. Reads are
+ * captured at exit, with the byte count they returned. One handler per
+ * syscall in two builds (SQL_HANDLER below), run for watched processes only;
+ * the agent loads them only with SQL capture on.
  */
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
@@ -297,7 +298,8 @@ static __always_inline int capture(struct pt_regs *regs, long ret, __u32 sys, __
 
 /* Three ways in per syscall: tail_sys_exit_<name> for the dispatcher on
  * kernels with bpf_rdonly_cast, tail_sys_exit_<name>_compat for it on older
- * ones, and the syscall's own tracepoint (SYS_EXIT_HANDLER). */
+ * ones, and the syscall's own tracepoint (SYS_EXIT_TP, common.bpf.h; the
+ * loader uses the dispatcher whenever SQL capture is on). */
 #define SQL_HANDLER(name, sys, dir)                                                                                    \
 	SYS_EXIT_TAIL(tail_sys_exit_##name, capture(regs, ret, sys, dir, true))                                        \
 	SYS_EXIT_TAIL(tail_sys_exit_##name##_compat, capture(regs, ret, sys, dir, false))                              \
