@@ -214,6 +214,9 @@ static __always_inline void syscall_args(struct pt_regs *regs, struct syscall_ar
  *    checked the watched set already;
  *  - handle_sys_exit_<name>: the syscall's own classic tracepoint, which
  *    checks the watched set first and finds the registers itself.
+ * SYS_EXIT_HANDLER makes both from one body; SYS_EXIT_TAIL (a tail-call
+ * target named prog) and SYS_EXIT_TP make one each, for handlers that come
+ * in more than one build (bpf/sql.bpf.c).
  * body: an expression of regs (struct pt_regs *) and ret (long, the result). */
 #define SYS_EXIT_TAIL(prog, body)                                                                                      \
 	SEC("tp_btf/sys_exit")                                                                                         \
