@@ -67,7 +67,10 @@ size_t loader__watched(struct loader *ld, __u32 *out, size_t max);
 
 /* Record whether unix sockets whose peer is bound at path are databases
  * (dialect) or not (AISEC_DIALECT_NONE), so the kernel stops sending the
- * payloads of those that are not. path: the sun_path, up to 108 bytes. */
+ * payloads of those that are not. path: the sun_path, up to 108 bytes.
+ * Open sockets the kernel already classified under another verdict for the
+ * path are classified again at their next call (a walk over the kernel's
+ * socket classes, skipped when this verdict was just set for the path). */
 int loader__set_unix_verdict(struct loader *ld, const char *path, size_t len, __u8 dialect);
 
 /* Wait up to timeout_ms for a wakeup, then consume every record available
